@@ -1,0 +1,16 @@
+// The vdit subcommands. Each takes the arguments after its name and returns a process exit code;
+// errors are thrown as vdit::InputError / vdit::RuntimeError and mapped to exit codes by main().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vdit::cli {
+
+using Args = std::vector<std::string>;
+
+int run_train(const Args& args);   // cli/train_command.cpp
+int run_sample(const Args& args);  // cli/sample_command.cpp
+int run_data(const Args& args);    // cli/data_command.cpp: synth | pack | inspect
+
+}  // namespace vdit::cli

@@ -1,0 +1,60 @@
+// vdit entry point: dispatch to a subcommand, map errors to exit codes (see core/error.h).
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+struct Subcommand {
+  std::function<int(const vdit::cli::Args&)> run;
+  const char* summary;
+};
+
+const std::map<std::string, Subcommand>& subcommands() {
+  static const std::map<std::string, Subcommand> table = {
+      {"train", {vdit::cli::run_train, "train a video DiT from a TOML run config"}},
+      {"sample", {vdit::cli::run_sample, "generate videos (GIF + PNG frames) from a checkpoint"}},
+      {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
+  };
+  return table;
+}
+
+void print_usage() {
+  fmt::print("usage: vdit <command> [--help] [args]\n\ncommands:\n");
+  for (const auto& [name, command] : subcommands()) {
+    fmt::print("  {:<8} {}\n", name, command.summary);
+  }
+  fmt::print("\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error, {} stopped for requeue\n",
+             int{vdit::kExitRequeue});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    print_usage();
+    return argc < 2 ? vdit::kExitInputError : vdit::kExitOk;
+  }
+  const auto found = subcommands().find(argv[1]);
+  if (found == subcommands().end()) {
+    fmt::print(stderr, "vdit: unknown command '{}'\n", argv[1]);
+    print_usage();
+    return vdit::kExitInputError;
+  }
+  try {
+    return found->second.run(vdit::cli::Args(argv + 2, argv + argc));
+  } catch (const vdit::InputError& error) {
+    fmt::print(stderr, "vdit {}: error: {}\n", argv[1], error.what());
+    return vdit::kExitInputError;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "vdit {}: failed: {}\n", argv[1], error.what());
+    return vdit::kExitRuntimeError;
+  }
+}
