@@ -1,0 +1,25 @@
+// RgbVideo: frames of packed 8-bit RGB pixels, the currency between decoders and image writers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vdit::data {
+
+struct RgbVideo {
+  int frames = 0;
+  int height = 0;
+  int width = 0;
+  std::vector<uint8_t> pixels;  // [frames, height, width, 3], row-major
+
+  size_t frame_bytes() const { return static_cast<size_t>(height) * width * 3; }
+  const uint8_t* frame(int index) const { return pixels.data() + index * frame_bytes(); }
+};
+
+// Throws InputError naming `what` unless the sizes are positive and `pixels` holds exactly
+// frames * height * width * 3 bytes.
+void validate_rgb_video(const RgbVideo& video, const std::string& what);
+
+}  // namespace vdit::data
