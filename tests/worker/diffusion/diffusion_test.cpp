@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include "worker/diffusion/counter_noise.h"
+#include "worker/diffusion/gaussian_diffusion.h"
+#include "worker/diffusion/noise_schedule.h"
+#include "worker/diffusion/sampler.h"
+
+namespace vdit::diffusion {
+namespace {
+
+TEST(NoiseSchedule, LinearMatchesTheSeedsBetas) {
+  const auto schedule = NoiseSchedule::linear(1000, 1e-4, 0.02);
+  const auto ab = schedule.alphas_cumprod();
+  EXPECT_NEAR(ab[0].item<double>(), 1 - 1e-4, 1e-12);
+  EXPECT_NEAR(ab[1].item<double>(), (1 - 1e-4) * (1 - (1e-4 + (0.02 - 1e-4) / 999)), 1e-12);
+  EXPECT_LT(ab[999].item<double>(), 1e-4);  // nearly pure noise at the end
+}
+
+TEST(NoiseSchedule, CosineDecreasesFromOneToNearZero) {
+  const auto ab = NoiseSchedule::cosine(1000).alphas_cumprod();
+  EXPECT_GT(ab[0].item<double>(), 0.999);
+  EXPECT_LT(ab[999].item<double>(), 1e-3);
+  EXPECT_TRUE((ab.narrow(0, 1, 999) <= ab.narrow(0, 0, 999)).all().item<bool>());
+}
+
+TEST(NoiseSchedule, ContentAdaptiveNoisesBusierClipsHarder) {
+  const auto schedule = NoiseSchedule::linear(1000, 1e-4, 0.02);
+  const auto t = torch::tensor({500, 500}, torch::kInt64);
+  const auto ab = schedule.alpha_bar(t, torch::tensor({0.0, 1.0}));
+  const double base = schedule.alphas_cumprod()[500].item<double>();
+  EXPECT_NEAR(ab[0].item<float>(), base, 1e-6);
+  EXPECT_NEAR(ab[1].item<float>(), std::pow(base, 1.5), 1e-6);
+}
+
+TEST(ContentComplexity, IsZeroForAConstantVideoAndGrowsWithMotion) {
+  const auto still = torch::zeros({1, 3, 4, 8, 8});
+  auto moving = torch::zeros({1, 3, 4, 8, 8});
+  for (int64_t t = 0; t < 4; ++t) moving.select(2, t).select(3, t).fill_(1.0);  // a moving column
+  const auto c = content_complexity(torch::cat({still, moving}, 0));
+  EXPECT_EQ(c[0].item<float>(), 0.0f);
+  EXPECT_GT(c[1].item<float>(), 0.0f);
+  EXPECT_LE(c[1].item<float>(), 1.0f);
+}
+
+TEST(GaussianDiffusion, PredictX0InvertsQSampleForEpsilonAndV) {
+  const auto x0 = torch::randn({3, 5, 6});
+  const auto noise = torch::randn({3, 5, 6});
+  const auto ab = torch::tensor({0.9f, 0.5f, 0.01f});
+  for (const auto prediction : {Prediction::kEpsilon, Prediction::kV}) {
+    const GaussianDiffusion diffusion(NoiseSchedule::linear(10, 1e-4, 0.02), prediction);
+    const auto x_t = diffusion.q_sample(x0, noise, ab);
+    const auto target = diffusion.target(x0, noise, ab);
+    EXPECT_TRUE(torch::allclose(diffusion.predict_x0(x_t, target, ab), x0, 1e-3, 1e-3));
+    EXPECT_TRUE(torch::allclose(diffusion.predict_eps(x_t, target, ab), noise, 1e-4, 1e-4));
+  }
+}
+
+TEST(TokenNoise, SliceEqualsTheSameRowsOfTheWholeSample) {
+  const auto whole = token_noise(1, 2, 3, 0, 200, 5);
+  EXPECT_TRUE(torch::equal(token_noise(1, 2, 3, 70, 100, 5), whole.narrow(0, 70, 100)));
+  EXPECT_FALSE(torch::equal(token_noise(1, 2, 4, 0, 200, 5), whole));  // another sample
+  EXPECT_FALSE(torch::equal(token_noise(1, 3, 3, 0, 200, 5), whole));  // another step
+}
+
+TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
+  model::VideoDiTOptions options;
+  options.hidden_size = 24;
+  options.depth = 1;
+  options.num_heads = 2;
+  options.patch = model::PatchSize{1, 4};
+  options.caption = model::CaptionEncoderOptions{24, 2, 96, 4, 257, 0, 1};
+  model::VideoDiT dit(options);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : dit->parameters()) parameter.add_(torch::randn_like(parameter) * 0.05);
+  }
+  const GaussianDiffusion diffusion(NoiseSchedule::linear(100, 1e-4, 0.02), Prediction::kEpsilon);
+  const auto caption = torch::randint(1, 257, {2, 4}, torch::kInt64);
+  SampleOptions sample_options;
+  sample_options.steps = 10;
+  sample_options.seed = 11;
+  const auto first = sample(dit, diffusion, caption, {2, 2, 2}, sample_options);
+  const auto second = sample(dit, diffusion, caption, {2, 2, 2}, sample_options);
+  EXPECT_TRUE(torch::equal(first, second));
+  sample_options.seed = 12;
+  EXPECT_FALSE(torch::equal(first, sample(dit, diffusion, caption, {2, 2, 2}, sample_options)));
+  sample_options.method = "ddpm";
+  EXPECT_EQ(sample(dit, diffusion, caption, {2, 2, 2}, sample_options).sizes(), first.sizes());
+}
+
+}  // namespace
+}  // namespace vdit::diffusion

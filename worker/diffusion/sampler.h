@@ -1,0 +1,25 @@
+// DDPM and DDIM sampling with classifier-free guidance: from noise to clean patch tokens.
+#pragma once
+
+#include <string>
+
+#include <torch/types.h>
+
+#include "worker/diffusion/gaussian_diffusion.h"
+#include "worker/model/video_dit.h"
+
+namespace vdit::diffusion {
+
+struct SampleOptions {
+  std::string method = "ddim";  // "ddim" (eta = 0, deterministic given the seed) or "ddpm"
+  int64_t steps = 50;           // DDIM steps; DDPM walks every timestep
+  double guidance_scale = 4.0;  // eps = eps_null + s (eps_caption - eps_null); 1 = no guidance
+  uint64_t seed = 0;            // initial noise (and DDPM's per-step noise)
+  bool clip_x0 = true;          // clamp predicted x0 to [-1, 1] (pixel space)
+};
+
+// caption: (N, Lc) ids or (N, Lc, E) embeddings. Returns clean tokens (N, grid.tokens(), token_dim).
+torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,
+                     model::PatchGrid grid, const SampleOptions& options);
+
+}  // namespace vdit::diffusion
