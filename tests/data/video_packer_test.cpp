@@ -1,0 +1,180 @@
+#include "data/video_packer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "core/error.h"
+#include "data/caption_tokenizer.h"
+#include "data/patchify.h"
+#include "data/shard_reader.h"
+#include "data/video_decoder.h"
+#include "tests/data/media_test_utils.h"
+
+namespace vdit::data {
+namespace {
+
+using media_test::run_ffmpeg;
+using media_test::ScratchDir;
+
+const std::vector<Resolution> kResolutions = {{16, 16}, {16, 32}};
+const PatchSize kPatch{1, 4};
+
+// Five good videos in five containers, each giving a known number of frames at 8 fps, and two
+// broken ones; packed once for the whole suite.
+class VideoPackerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<ScratchDir>("video-packer");
+    run_ffmpeg("-f lavfi -i testsrc=size=320x240:rate=25:duration=2 "  // 16 frames
+               "-f lavfi -i sine=frequency=440:duration=2 -c:v libx264 -preset ultrafast "
+               "-pix_fmt yuv420p -c:a aac " + file("a.mp4"));
+    run_ffmpeg("-f lavfi -i mandelbrot=size=160x120:rate=10 -frames:v 10 "  // 8 frames
+               "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 " + file("b.webm"));
+    run_ffmpeg("-f lavfi -i testsrc=size=97x61:rate=8:duration=1.5 -c:v ffv1 " +  // 12 frames
+               file("c.mkv"));
+    run_ffmpeg("-f lavfi -i testsrc=size=48x32:rate=10:duration=1 " + file("d.gif"));  // 8
+    run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=10:duration=1 -c:v mjpeg " +  // 8 frames
+               file("e.avi"));
+    std::vector<uint8_t> garbage(20000);
+    for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<uint8_t>(i * 131 >> 2);
+    media_test::write_bytes(file("garbage.mp4"), garbage);
+    const std::vector<uint8_t> mp4 = media_test::read_bytes(file("a.mp4"));
+    media_test::write_bytes(file("truncated.mp4"),
+                            std::vector<uint8_t>(mp4.begin(), mp4.begin() + mp4.size() / 2));
+    std::ofstream(file("a.txt")) << "a test pattern\n";
+
+    PackOptions options;
+    options.videos = {file("a.mp4"), file("garbage.mp4"), file("b.webm"), file("c.mkv"),
+                      file("d.gif"), file("truncated.mp4"), file("e.avi")};
+    options.out_dir = file("shards");
+    options.clip_frames = {1, 4, 8};
+    options.resolutions = kResolutions;
+    options.patch = kPatch;
+    options.max_samples_per_shard = 50;
+    progress_ = std::make_unique<std::ostringstream>();
+    options.progress = progress_.get();
+    summary_ = std::make_unique<PackSummary>(pack_videos(options));
+  }
+  static void TearDownTestSuite() {
+    summary_.reset();
+    progress_.reset();
+    dir_.reset();
+  }
+  static std::string file(const std::string& name) { return dir_->file(name); }
+
+  static std::unique_ptr<ScratchDir> dir_;
+  static std::unique_ptr<std::ostringstream> progress_;
+  static std::unique_ptr<PackSummary> summary_;
+};
+std::unique_ptr<ScratchDir> VideoPackerTest::dir_;
+std::unique_ptr<std::ostringstream> VideoPackerTest::progress_;
+std::unique_ptr<PackSummary> VideoPackerTest::summary_;
+
+// Frames at 8 fps: 16 + 8 + 12 + 8 + 8 = 52, cut into non-overlapping clips per video.
+std::map<BucketShape, int64_t> expected_clips() {
+  std::map<BucketShape, int64_t> clips;
+  for (const Resolution& r : kResolutions) {
+    clips[{1, r.height, r.width}] = 16 + 8 + 12 + 8 + 8;
+    clips[{4, r.height, r.width}] = 4 + 2 + 3 + 2 + 2;
+    clips[{8, r.height, r.width}] = 2 + 1 + 1 + 1 + 1;
+  }
+  return clips;
+}
+
+TEST_F(VideoPackerTest, CountsClipsPerBucket) {
+  EXPECT_EQ(summary_->videos_ok, 5);
+  EXPECT_EQ(summary_->clips_per_bucket, expected_clips());
+}
+
+TEST_F(VideoPackerTest, ReportsBrokenVideosAndKeepsGoing) {
+  ASSERT_EQ(summary_->failures.size(), 2u);
+  EXPECT_EQ(summary_->failures[0].video, file("garbage.mp4"));
+  EXPECT_EQ(summary_->failures[1].video, file("truncated.mp4"));
+  EXPECT_NE(summary_->failures[1].reason.find("cannot decode video"), std::string::npos)
+      << summary_->failures[1].reason;
+  const std::string progress = progress_->str();
+  EXPECT_NE(progress.find("[2/7] " + file("garbage.mp4") + ": skipped"), std::string::npos)
+      << progress;
+  EXPECT_NE(progress.find("[7/7] " + file("e.avi") + ": 22 clips"), std::string::npos)
+      << progress;
+  const std::string text = format_pack_summary(*summary_);
+  EXPECT_NE(text.find("packed 5 of 7 videos: 142 clips in 3 shards"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 videos failed"), std::string::npos) << text;
+}
+
+TEST_F(VideoPackerTest, ShardsHoldEveryClipAndAtMostTheMaximumEach) {
+  ASSERT_EQ(summary_->shards.size(), 3u);  // 142 clips, 50 per shard
+  std::map<BucketShape, int64_t> found;
+  int64_t bytes = 0;
+  for (const std::string& path : summary_->shards) {
+    ShardReader reader = ShardReader::open(path, {TokenSpace::kPixel, 3, kPatch});
+    int64_t samples = 0;
+    for (const BucketInfo& bucket : reader.info().buckets) {
+      found[bucket.shape] += bucket.samples;
+      samples += bucket.samples;
+      EXPECT_EQ(bucket.caption_length, CaptionTokenizer::kDefaultLength);
+    }
+    EXPECT_LE(samples, 50) << path;
+    bytes += static_cast<int64_t>(std::filesystem::file_size(path));
+  }
+  EXPECT_EQ(found, expected_clips());
+  EXPECT_EQ(summary_->bytes_written, bytes);
+}
+
+TEST_F(VideoPackerTest, FirstClipHoldsTheDecodedFramesPatchifiedWithItsCaption) {
+  const BucketShape bucket{4, 16, 32};
+  ShardReader reader = ShardReader::open(summary_->shards[0]);
+  EXPECT_EQ(reader.read_source(bucket, 0), file("a.mp4") + ":frames 0-3 at 8 fps");
+  DecodeOptions decode;
+  decode.fps = 8;
+  decode.height = 16;
+  decode.width = 32;
+  decode.max_frames = 4;
+  const RgbVideo frames = decode_video(file("a.mp4"), decode);
+  EXPECT_EQ(unpatchify_hwc(reader.read_pixel_tokens(bucket, 0), bucket, 3, kPatch), frames.pixels);
+  const CaptionTokenizer tokenizer;
+  EXPECT_EQ(tokenizer.decode(reader.read_caption_ids(bucket, 0)), "a test pattern");
+  EXPECT_EQ(summary_->captions_missing, 4);  // b, c, d, e have no sidecar
+}
+
+TEST(VideoPacker, MaxClipsPerVideoCapsEveryBucket) {
+  ScratchDir dir("video-packer-cap");
+  run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=8:duration=2 -c:v ffv1 " + dir.file("v.mkv"));
+  PackOptions options;
+  options.videos = {dir.file("v.mkv")};
+  options.out_dir = dir.file("shards");
+  options.clip_frames = {1, 4};
+  options.resolutions = {{8, 8}};
+  options.max_clips_per_video = 3;
+  const PackSummary summary = pack_videos(options);
+  EXPECT_EQ(summary.clips_per_bucket,
+            (std::map<BucketShape, int64_t>{{{1, 8, 8}, 3}, {{4, 8, 8}, 3}}));
+  EXPECT_EQ(summary.shards.size(), 1u);
+}
+
+TEST(VideoPacker, RejectsBucketsThatDoNotDivideIntoPatchesBeforeDecoding) {
+  ScratchDir dir("video-packer-invalid");
+  PackOptions options;
+  options.videos = {dir.file("never-opened.mp4")};
+  options.out_dir = dir.file("shards");
+  options.resolutions = {{30, 32}};  // 30 is not a multiple of the patch size 4
+  EXPECT_THROW(pack_videos(options), InputError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("shards")));
+  options.resolutions = {{32, 32}};
+  options.fps = 0;
+  EXPECT_THROW(pack_videos(options), InputError);
+}
+
+TEST(VideoPacker, ParsesResolutions) {
+  EXPECT_EQ(parse_resolution("32x48", "--resolutions").height, 32);
+  EXPECT_EQ(parse_resolution("32x48", "--resolutions").width, 48);
+  for (const char* bad : {"32", "x32", "32x", "32x0", "-4x4", "32x32x1", "axb"}) {
+    EXPECT_THROW(parse_resolution(bad, "--resolutions"), InputError) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace vdit::data
