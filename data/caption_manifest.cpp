@@ -145,12 +145,14 @@ std::vector<Entry> read_jsonl(const std::string& path) {
     }
     for (const char* key : {"path", "caption"}) {
       if (!object.is_object() || !object.contains(key) || !object[key].is_string()) {
-        throw InputError(fmt::format("{}:{}: expected an object with string \"path\" and "
-                                     "\"caption\", found {}", path, line, trim(text)));
+        throw InputError(
+            fmt::format("{}:{}: expected an object with string \"path\" and "
+                        "\"caption\", found {}",
+                        path, line, trim(text)));
       }
     }
-    entries.push_back({object["path"].get<std::string>(), object["caption"].get<std::string>(),
-                       line});
+    entries.push_back(
+        {object["path"].get<std::string>(), object["caption"].get<std::string>(), line});
   }
   return entries;
 }

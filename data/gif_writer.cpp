@@ -22,11 +22,10 @@ constexpr int kMinCodeSize = 8;    // bits per palette index
 constexpr int kMaxCodes = 4096;    // GIF caps LZW codes at 12 bits
 constexpr int kMaxCodeSize = 12;
 constexpr size_t kMaxSubBlock = 255;
+using Palette = std::array<uint8_t, static_cast<size_t>(kPaletteSize) * 3>;
 
 int nearest_level(int value, int levels) { return (value * (levels - 1) + 127) / 255; }
-int level_value(int level, int levels) {
-  return (level * 255 + (levels - 1) / 2) / (levels - 1);
-}
+int level_value(int level, int levels) { return (level * 255 + (levels - 1) / 2) / (levels - 1); }
 
 uint8_t palette_index(const uint8_t* rgb) {
   const int r = nearest_level(rgb[0], kRedLevels);
@@ -35,8 +34,8 @@ uint8_t palette_index(const uint8_t* rgb) {
   return static_cast<uint8_t>((r * kGreenLevels + g) * kBlueLevels + b);
 }
 
-std::array<uint8_t, kPaletteSize * 3> make_palette() {
-  std::array<uint8_t, kPaletteSize * 3> palette{};
+Palette make_palette() {
+  Palette palette{};
   for (int r = 0; r < kRedLevels; ++r) {
     for (int g = 0; g < kGreenLevels; ++g) {
       for (int b = 0; b < kBlueLevels; ++b) {
@@ -58,9 +57,9 @@ void put_u16(std::vector<uint8_t>& out, int value) {  // GIF integers are little
 // Packs variable-width codes least-significant bit first, as GIF stores them.
 class CodeWriter {
  public:
-  void put(int code, int bits) {
+  void put(int code, int code_size) {
     buffer_ |= static_cast<uint32_t>(code) << bit_count_;
-    bit_count_ += bits;
+    bit_count_ += code_size;
     while (bit_count_ >= 8) {
       bytes_.push_back(static_cast<uint8_t>(buffer_ & 0xFF));
       buffer_ >>= 8;
@@ -128,7 +127,7 @@ std::vector<uint8_t> frame_indices(const RgbVideo& video, int t, int scale) {
     uint8_t* row = out;
     for (int x = 0; x < video.width; ++x) {
       const uint8_t index = palette_index(frame + (static_cast<size_t>(y) * video.width + x) * 3);
-      std::fill_n(row + x * scale, scale, index);
+      std::fill_n(row + static_cast<ptrdiff_t>(x) * scale, scale, index);
     }
     out += out_width;
     for (int copy = 1; copy < scale; ++copy, out += out_width) std::copy_n(row, out_width, out);
@@ -147,8 +146,8 @@ void validate_options(const RgbVideo& video, const GifOptions& options) {
   const int64_t height = static_cast<int64_t>(video.height) * options.scale;
   const int64_t width = static_cast<int64_t>(video.width) * options.scale;
   if (height > 0xFFFF || width > 0xFFFF) {
-    throw InputError(fmt::format("GIF size {}x{} (after scale {}) exceeds 65535", height, width,
-                                 options.scale));
+    throw InputError(
+        fmt::format("GIF size {}x{} (after scale {}) exceeds 65535", height, width, options.scale));
   }
 }
 
@@ -202,7 +201,8 @@ std::vector<uint8_t> encode_gif(const RgbVideo& video, const GifOptions& options
 void write_gif(const std::string& path, const RgbVideo& video, const GifOptions& options) {
   const std::vector<uint8_t> bytes = encode_gif(video, options);
   std::ofstream file(path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   if (!file) throw RuntimeError(fmt::format("cannot write GIF file {}", path));
 }
 

@@ -24,7 +24,8 @@ void put_chunk(std::vector<uint8_t>& out, const char (&type)[5], const std::vect
   const size_t type_offset = out.size();
   out.insert(out.end(), type, type + 4);
   out.insert(out.end(), data.begin(), data.end());
-  const uLong crc = crc32(0L, out.data() + type_offset, static_cast<uInt>(out.size() - type_offset));
+  const uLong crc =
+      crc32(0L, out.data() + type_offset, static_cast<uInt>(out.size() - type_offset));
   put_u32(out, static_cast<uint32_t>(crc));
 }
 
@@ -48,11 +49,20 @@ std::vector<uint8_t> filter_row(int filter, const uint8_t* row, const uint8_t* p
     const int up_left = previous != nullptr && i >= kChannels ? previous[i - kChannels] : 0;
     int predicted = 0;
     switch (filter) {
-      case 1: predicted = left; break;
-      case 2: predicted = up; break;
-      case 3: predicted = (left + up) / 2; break;
-      case 4: predicted = paeth(left, up, up_left); break;
-      default: break;
+      case 1:
+        predicted = left;
+        break;
+      case 2:
+        predicted = up;
+        break;
+      case 3:
+        predicted = (left + up) / 2;
+        break;
+      case 4:
+        predicted = paeth(left, up, up_left);
+        break;
+      default:
+        break;
     }
     out[i] = static_cast<uint8_t>(row[i] - predicted);
   }
@@ -92,7 +102,8 @@ std::vector<uint8_t> zlib_compress(const std::vector<uint8_t>& data) {
   std::vector<uint8_t> out(size);
   const int status = compress2(out.data(), &size, data.data(), static_cast<uLong>(data.size()),
                                Z_DEFAULT_COMPRESSION);
-  if (status != Z_OK) throw RuntimeError(fmt::format("zlib compress2 failed with status {}", status));
+  if (status != Z_OK)
+    throw RuntimeError(fmt::format("zlib compress2 failed with status {}", status));
   out.resize(size);
   return out;
 }
@@ -122,7 +133,8 @@ std::vector<uint8_t> encode_png(const RgbVideo& video, int frame_index) {
 void write_png(const std::string& path, const RgbVideo& video, int frame_index) {
   const std::vector<uint8_t> bytes = encode_png(video, frame_index);
   std::ofstream file(path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   if (!file) throw RuntimeError(fmt::format("cannot write PNG file {}", path));
 }
 

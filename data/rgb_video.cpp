@@ -8,8 +8,8 @@ namespace vdit::data {
 
 void validate_rgb_video(const RgbVideo& video, const std::string& what) {
   if (video.frames <= 0 || video.height <= 0 || video.width <= 0) {
-    throw InputError(fmt::format("{}: frames, height and width must be positive, got {}x{}x{}", what,
-                                 video.frames, video.height, video.width));
+    throw InputError(fmt::format("{}: frames, height and width must be positive, got {}x{}x{}",
+                                 what, video.frames, video.height, video.width));
   }
   const size_t expected = static_cast<size_t>(video.frames) * video.frame_bytes();
   if (video.pixels.size() != expected) {

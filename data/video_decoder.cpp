@@ -50,8 +50,8 @@ std::string av_error_text(int status) {
 // Every FFmpeg failure on a user's file is an InputError naming the file and the step.
 void check(int status, const std::string& path, const char* step) {
   if (status < 0) {
-    throw InputError(fmt::format("{}: cannot decode video: {} failed: {}", path, step,
-                                 av_error_text(status)));
+    throw InputError(
+        fmt::format("{}: cannot decode video: {} failed: {}", path, step, av_error_text(status)));
   }
 }
 
@@ -83,11 +83,20 @@ struct Scaler {
 // The full-range "J" formats are deprecated in swscale: use the plain format and say full range.
 AVPixelFormat plain_format(AVPixelFormat format, bool& full_range) {
   switch (format) {
-    case AV_PIX_FMT_YUVJ420P: full_range = true; return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P: full_range = true; return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P: full_range = true; return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P: full_range = true; return AV_PIX_FMT_YUV440P;
-    default: return format;
+    case AV_PIX_FMT_YUVJ420P:
+      full_range = true;
+      return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P:
+      full_range = true;
+      return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P:
+      full_range = true;
+      return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P:
+      full_range = true;
+      return AV_PIX_FMT_YUV440P;
+    default:
+      return format;
   }
 }
 
@@ -141,8 +150,8 @@ struct VideoDecoder::State {
   CodecContextPtr codec;
   PacketPtr packet;
   int stream_index = -1;
-  double time_base = 0;         // seconds per timestamp tick
-  double frame_duration = 0;    // seconds, for the last frame and frames without a timestamp
+  double time_base = 0;       // seconds per timestamp tick
+  double frame_duration = 0;  // seconds, for the last frame and frames without a timestamp
   double average_fps = 0;
 
   // `current` is shown until `upcoming` starts; the last frame lasts frame_duration.
@@ -200,7 +209,9 @@ VideoDecoder::VideoDecoder(const std::string& path, double fps, int threads)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.path = path;
-  if (!(fps > 0)) throw InputError(fmt::format("{}: output fps must be positive, got {}", path, fps));
+  if (!(fps > 0)) {
+    throw InputError(fmt::format("{}: output fps must be positive, got {}", path, fps));
+  }
   s.fps = fps;
 
   AVFormatContext* raw_format = nullptr;
@@ -212,8 +223,8 @@ VideoDecoder::VideoDecoder(const std::string& path, double fps, int threads)
   const AVCodec* decoder = nullptr;
   s.stream_index = av_find_best_stream(s.format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
   if (s.stream_index < 0) {
-    throw InputError(fmt::format("{}: no decodable video stream ({})", path,
-                                 av_error_text(s.stream_index)));
+    throw InputError(
+        fmt::format("{}: no decodable video stream ({})", path, av_error_text(s.stream_index)));
   }
   for (unsigned i = 0; i < s.format->nb_streams; ++i) {
     if (static_cast<int>(i) != s.stream_index) s.format->streams[i]->discard = AVDISCARD_ALL;
@@ -231,8 +242,8 @@ VideoDecoder::VideoDecoder(const std::string& path, double fps, int threads)
   }
 
   s.time_base = av_q2d(stream.time_base);
-  const AVRational rate = stream.avg_frame_rate.num > 0 ? stream.avg_frame_rate
-                                                        : stream.r_frame_rate;
+  const AVRational rate =
+      stream.avg_frame_rate.num > 0 ? stream.avg_frame_rate : stream.r_frame_rate;
   s.average_fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
   s.frame_duration = s.average_fps > 0 ? 1.0 / s.average_fps : 1.0 / 25;
 
@@ -288,8 +299,8 @@ void VideoDecoder::append_rgb(int height, int width, std::vector<uint8_t>& out) 
     width = frame.width;
   }
   if (height <= 0 || width <= 0) {
-    throw InputError(fmt::format("{}: output size must be positive, got {}x{}", s.path, height,
-                                 width));
+    throw InputError(
+        fmt::format("{}: output size must be positive, got {}x{}", s.path, height, width));
   }
   Scaler& scaler = s.scalers[{height, width}];
   if (!scaler.fits(frame)) scaler = make_scaler(frame, height, width, s.path);
@@ -302,8 +313,9 @@ void VideoDecoder::append_rgb(int height, int width, std::vector<uint8_t>& out) 
   const size_t start = out.size();
   out.resize(start + row_bytes * height);
   for (int y = 0; y < height; ++y) {
-    const uint8_t* row = resized.data[0] + static_cast<ptrdiff_t>(y + scaler.crop_y) *
-                                               resized.linesize[0] + scaler.crop_x * 3;
+    const uint8_t* row = resized.data[0] +
+                         static_cast<ptrdiff_t>(y + scaler.crop_y) * resized.linesize[0] +
+                         static_cast<ptrdiff_t>(scaler.crop_x) * 3;
     std::memcpy(out.data() + start + y * row_bytes, row, row_bytes);
   }
 }

@@ -46,8 +46,8 @@ class VideoDecoder {
 };
 
 struct DecodeOptions {
-  double fps = 8;      // output frame rate
-  int height = 0;      // output size after resize and center crop; 0 x 0 keeps the source size
+  double fps = 8;  // output frame rate
+  int height = 0;  // output size after resize and center crop; 0 x 0 keeps the source size
   int width = 0;
   int max_frames = 0;  // stop after this many output frames; 0 = the whole video
 };

@@ -22,9 +22,11 @@ namespace {
 constexpr int64_t kChannels = 3;  // RGB
 
 std::string human_bytes(int64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024.0));
+  constexpr int64_t kKiB = 1024;
+  constexpr int64_t kMiB = 1024 * kKiB;
+  if (bytes < kKiB) return fmt::format("{} B", bytes);
+  if (bytes < kMiB) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / kKiB);
+  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / kMiB);
 }
 
 // Decoder messages start with "<path>: ", which the progress line and summary already show.
@@ -71,15 +73,17 @@ class ShardSequence {
  public:
   ShardSequence(std::string out_dir, const ShardHeader& header, int64_t max_samples,
                 std::ostream* progress)
-      : out_dir_(std::move(out_dir)), header_(header), max_samples_(max_samples),
+      : out_dir_(std::move(out_dir)),
+        header_(header),
+        max_samples_(max_samples),
         progress_(progress) {}
 
   void add(const BucketShape& bucket, const ShardSample& sample) {
     if (writer_ && samples_ == max_samples_) close_current();
     if (!writer_) {
       const std::string name = fmt::format("pack-{:05d}.h5", paths_.size());
-      writer_.emplace(ShardWriter::create((std::filesystem::path(out_dir_) / name).string(),
-                                          header_));
+      writer_.emplace(
+          ShardWriter::create((std::filesystem::path(out_dir_) / name).string(), header_));
     }
     writer_->add_sample(bucket, sample);
     ++samples_;
@@ -259,8 +263,10 @@ Resolution parse_resolution(const std::string& text, const std::string& where) {
   };
   if (separator == std::string::npos || !parse(0, separator, resolution.height) ||
       !parse(separator + 1, text.size(), resolution.width)) {
-    throw InputError(fmt::format("{}: resolution is \"{}\", expected <height>x<width> such as "
-                                 "32x32", where, text));
+    throw InputError(
+        fmt::format("{}: resolution is \"{}\", expected <height>x<width> such as "
+                    "32x32",
+                    where, text));
   }
   return resolution;
 }
@@ -282,9 +288,9 @@ std::string format_pack_summary(const PackSummary& summary) {
   int64_t clips = 0;
   for (const auto& [bucket, count] : summary.clips_per_bucket) clips += count;
   const int64_t videos = summary.videos_ok + static_cast<int64_t>(summary.failures.size());
-  std::string text = fmt::format("packed {} of {} videos: {} clips in {} shards, {}\n",
-                                 summary.videos_ok, videos, clips, summary.shards.size(),
-                                 human_bytes(summary.bytes_written));
+  std::string text =
+      fmt::format("packed {} of {} videos: {} clips in {} shards, {}\n", summary.videos_ok, videos,
+                  clips, summary.shards.size(), human_bytes(summary.bytes_written));
   for (const auto& [bucket, count] : summary.clips_per_bucket) {
     text += fmt::format("  bucket {}: {} clips\n", bucket.name(), count);
   }

@@ -22,15 +22,15 @@ Resolution parse_resolution(const std::string& text, const std::string& where);
 
 struct PackOptions {
   std::vector<std::string> videos;  // any file FFmpeg reads; audio is ignored
-  std::string out_dir;              // created if missing; shards are pack-00000.h5, pack-00001.h5...
+  std::string out_dir;  // created if missing; shards are pack-00000.h5, pack-00001.h5...
   // Frames per clip. Every (frames, resolution) pair is one bucket; each video is cut into
   // consecutive, non-overlapping clips for every bucket, so a frame can appear in several buckets.
   std::vector<int64_t> clip_frames = {1, 4, 8};
   std::vector<Resolution> resolutions = {Resolution{32, 32}};
-  double fps = 8;                  // frames are picked from the source by timestamp at this rate
-  PatchSize patch{1, 4};           // clips must divide into whole patches
+  double fps = 8;         // frames are picked from the source by timestamp at this rate
+  PatchSize patch{1, 4};  // clips must divide into whole patches
   int64_t max_samples_per_shard = 1024;  // a new shard file starts when one is full
-  int64_t max_clips_per_video = 0;  // per bucket; 0 = as many as the video holds
+  int64_t max_clips_per_video = 0;       // per bucket; 0 = as many as the video holds
   // Captions: a CSV or JSONL manifest (see CaptionManifest); empty = `<video>.txt` sidecars only.
   std::string captions;
   int64_t caption_length = CaptionTokenizer::kDefaultLength;  // Lc of caption_ids
@@ -47,9 +47,9 @@ struct PackSummary {
   int64_t videos_ok = 0;
   std::vector<PackFailure> failures;  // skipped (or cut short) by a decoding error
   std::map<BucketShape, int64_t> clips_per_bucket;
-  std::vector<std::string> shards;    // paths written, in order
-  int64_t bytes_written = 0;          // total size of the shard files
-  int64_t captions_missing = 0;       // videos packed with an empty caption
+  std::vector<std::string> shards;  // paths written, in order
+  int64_t bytes_written = 0;        // total size of the shard files
+  int64_t captions_missing = 0;     // videos packed with an empty caption
 };
 
 // Packs every video; a video that cannot be decoded is reported in the summary and skipped, never

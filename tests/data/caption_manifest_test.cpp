@@ -85,8 +85,7 @@ TEST(CaptionManifest, NamesFileAndLineOfMalformedEntries) {
   EXPECT_NE(error_of_loading(dir.file("open_quote.csv")).find("open_quote.csv:2"),
             std::string::npos);
   write_text(dir.file("one_field.csv"), "path,caption\na.mp4,fine\nb.mp4\n");
-  EXPECT_NE(error_of_loading(dir.file("one_field.csv")).find("one_field.csv:3"),
-            std::string::npos);
+  EXPECT_NE(error_of_loading(dir.file("one_field.csv")).find("one_field.csv:3"), std::string::npos);
   write_text(dir.file("twice.csv"), "a.mp4,one\n./a.mp4,two\n");
   EXPECT_NE(error_of_loading(dir.file("twice.csv")).find("twice.csv:2"), std::string::npos);
   write_text(dir.file("bad.jsonl"), "{\"path\": \"a.mp4\", \"caption\": \"x\"}\n{\"path\": \n");

@@ -61,14 +61,14 @@ TEST(GifWriter, OffPaletteColoursLandOnTheNearestCubeColour) {
   RgbVideo video{1, 16, 256, {}};
   for (int y = 0; y < 16; ++y) {
     for (int x = 0; x < 256; ++x) {
-      video.pixels.insert(video.pixels.end(), {static_cast<uint8_t>(x),
-                                               static_cast<uint8_t>(255 - x),
-                                               static_cast<uint8_t>((x * 7 + y * 16) % 256)});
+      video.pixels.insert(video.pixels.end(),
+                          {static_cast<uint8_t>(x), static_cast<uint8_t>(255 - x),
+                           static_cast<uint8_t>((x * 7 + y * 16) % 256)});
     }
   }
   write_gif(dir.file("gradient.gif"), video);
-  const std::vector<uint8_t> decoded = decode_with_ffmpeg(dir.file("gradient.gif"),
-                                                          dir.file("gradient.rgb"));
+  const std::vector<uint8_t> decoded =
+      decode_with_ffmpeg(dir.file("gradient.gif"), dir.file("gradient.rgb"));
   ASSERT_EQ(decoded.size(), video.pixels.size());
   for (size_t i = 0; i < decoded.size(); ++i) {
     const int half_step = i % 3 == 1 ? 22 : 26;  // green has 7 levels, red and blue 6
@@ -82,8 +82,8 @@ TEST(GifWriter, ScaleRepeatsEachPixelAsABlock) {
   GifOptions options;
   options.scale = 4;
   write_gif(dir.file("scaled.gif"), video, options);
-  const std::vector<uint8_t> decoded = decode_with_ffmpeg(dir.file("scaled.gif"),
-                                                          dir.file("scaled.rgb"));
+  const std::vector<uint8_t> decoded =
+      decode_with_ffmpeg(dir.file("scaled.gif"), dir.file("scaled.rgb"));
   ASSERT_EQ(decoded.size(), video.pixels.size() * 16);
   for (int t = 0; t < 2; ++t) {
     for (int y = 0; y < 20; ++y) {
@@ -103,8 +103,10 @@ TEST(GifWriter, FfprobeSeesTheFrameDelayAndEveryFrame) {
   GifOptions options;
   options.delay_cs = 25;
   write_gif(dir.file("slow.gif"), random_palette_video(4, 8, 8, 3), options);
-  const std::string command = "ffprobe -v error -select_streams v -show_entries packet=duration "
-                              "-of csv=p=0 " + dir.file("slow.gif") + " > " + dir.file("probe.txt");
+  const std::string command =
+      "ffprobe -v error -select_streams v -show_entries packet=duration "
+      "-of csv=p=0 " +
+      dir.file("slow.gif") + " > " + dir.file("probe.txt");
   ASSERT_EQ(std::system(command.c_str()), 0);
   const std::vector<uint8_t> probe = media_test::read_bytes(dir.file("probe.txt"));
   std::istringstream lines(std::string(probe.begin(), probe.end()));

@@ -51,12 +51,14 @@ inline std::vector<uint8_t> read_bytes(const std::string& path) {
 
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream file(path, std::ios::binary);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 // Every frame of an image or video file as packed RGB24, one frame per decoded frame (no frame
 // rate conversion).
-inline std::vector<uint8_t> decode_with_ffmpeg(const std::string& input, const std::string& output) {
+inline std::vector<uint8_t> decode_with_ffmpeg(const std::string& input,
+                                               const std::string& output) {
   run_ffmpeg("-i " + input + " -fps_mode passthrough -f rawvideo -pix_fmt rgb24 " + output);
   return read_bytes(output);
 }

@@ -23,9 +23,9 @@ RgbVideo test_frames(int frames, int height, int width) {
         if (y < height / 2) {
           for (int c = 0; c < 3; ++c) video.pixels.push_back(static_cast<uint8_t>(rng()));
         } else {
-          video.pixels.insert(video.pixels.end(), {static_cast<uint8_t>(x * 3 + t * 50),
-                                                   static_cast<uint8_t>(y * 5),
-                                                   static_cast<uint8_t>(x + y)});
+          video.pixels.insert(video.pixels.end(),
+                              {static_cast<uint8_t>(x * 3 + t * 50), static_cast<uint8_t>(y * 5),
+                               static_cast<uint8_t>(x + y)});
         }
       }
     }

@@ -23,22 +23,29 @@ class VideoDecoderTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = std::make_unique<ScratchDir>("video-decoder");
     // Audio mapped first: the decoder must pick the video stream, not stream 0.
-    run_ffmpeg("-f lavfi -i testsrc=size=320x240:rate=25:duration=2 "
-               "-f lavfi -i sine=frequency=440:duration=2 -map 1:a -map 0:v "
-               "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac " + file("audio_first.mp4"));
-    run_ffmpeg("-f lavfi -i mandelbrot=size=160x120:rate=10 -frames:v 10 "
-               "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 " + file("mandelbrot.webm"));
+    run_ffmpeg(
+        "-f lavfi -i testsrc=size=320x240:rate=25:duration=2 "
+        "-f lavfi -i sine=frequency=440:duration=2 -map 1:a -map 0:v "
+        "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac " +
+        file("audio_first.mp4"));
+    run_ffmpeg(
+        "-f lavfi -i mandelbrot=size=160x120:rate=10 -frames:v 10 "
+        "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 " +
+        file("mandelbrot.webm"));
     run_ffmpeg("-f lavfi -i testsrc=size=97x61:rate=8:duration=1" + std::string(kLosslessRgb) +
                file("odd_size.mkv"));
     run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=10:duration=1 -c:v mjpeg " + file("mjpeg.avi"));
     run_ffmpeg("-f lavfi -i testsrc=size=48x32:rate=10:duration=1 " + file("testsrc.gif"));
     // Frame n is solid red n * 30: shows which source frame each output frame came from.
-    run_ffmpeg("-f lavfi -i color=c=black:size=16x16:rate=4 -frames:v 8 "
-               "-vf geq=r='N*30':g=0:b=0" + std::string(kLosslessRgb) + file("counter.mkv"));
+    run_ffmpeg(
+        "-f lavfi -i color=c=black:size=16x16:rate=4 -frames:v 8 "
+        "-vf geq=r='N*30':g=0:b=0" +
+        std::string(kLosslessRgb) + file("counter.mkv"));
     // Thirds red | green | blue: a centered crop of the middle third is all green.
-    run_ffmpeg("-filter_complex 'color=c=red:s=32x32:r=8:d=1[r];color=c=lime:s=32x32:r=8:d=1[g];"
-               "color=c=blue:s=32x32:r=8:d=1[b];[r][g][b]hstack=inputs=3'" +
-               std::string(kLosslessRgb) + file("thirds.mkv"));
+    run_ffmpeg(
+        "-filter_complex 'color=c=red:s=32x32:r=8:d=1[r];color=c=lime:s=32x32:r=8:d=1[g];"
+        "color=c=blue:s=32x32:r=8:d=1[b];[r][g][b]hstack=inputs=3'" +
+        std::string(kLosslessRgb) + file("thirds.mkv"));
     run_ffmpeg("-f lavfi -i sine=frequency=440:duration=1 -c:a aac " + file("audio_only.m4a"));
     const std::vector<uint8_t> mp4 = media_test::read_bytes(file("audio_first.mp4"));
     media_test::write_bytes(file("truncated.mp4"),
@@ -122,8 +129,9 @@ std::vector<int> red_of_each_frame(const RgbVideo& video) {
 
 TEST_F(VideoDecoderTest, RepeatsOrDropsFramesByTimestamp) {
   // The source has 8 frames at 4 fps, frame n with red n * 30.
-  EXPECT_EQ(red_of_each_frame(decode_video(file("counter.mkv"), options(8, 0, 0))),
-            (std::vector<int>{0, 0, 30, 30, 60, 60, 90, 90, 120, 120, 150, 150, 180, 180, 210, 210}));
+  EXPECT_EQ(
+      red_of_each_frame(decode_video(file("counter.mkv"), options(8, 0, 0))),
+      (std::vector<int>{0, 0, 30, 30, 60, 60, 90, 90, 120, 120, 150, 150, 180, 180, 210, 210}));
   EXPECT_EQ(red_of_each_frame(decode_video(file("counter.mkv"), options(2, 0, 0))),
             (std::vector<int>{0, 60, 120, 180}));
 }

@@ -28,15 +28,19 @@ class VideoPackerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<ScratchDir>("video-packer");
-    run_ffmpeg("-f lavfi -i testsrc=size=320x240:rate=25:duration=2 "  // 16 frames
-               "-f lavfi -i sine=frequency=440:duration=2 -c:v libx264 -preset ultrafast "
-               "-pix_fmt yuv420p -c:a aac " + file("a.mp4"));
-    run_ffmpeg("-f lavfi -i mandelbrot=size=160x120:rate=10 -frames:v 10 "  // 8 frames
-               "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 " + file("b.webm"));
+    run_ffmpeg(
+        "-f lavfi -i testsrc=size=320x240:rate=25:duration=2 "  // 16 frames
+        "-f lavfi -i sine=frequency=440:duration=2 -c:v libx264 -preset ultrafast "
+        "-pix_fmt yuv420p -c:a aac " +
+        file("a.mp4"));
+    run_ffmpeg(
+        "-f lavfi -i mandelbrot=size=160x120:rate=10 -frames:v 10 "  // 8 frames
+        "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 " +
+        file("b.webm"));
     run_ffmpeg("-f lavfi -i testsrc=size=97x61:rate=8:duration=1.5 -c:v ffv1 " +  // 12 frames
                file("c.mkv"));
     run_ffmpeg("-f lavfi -i testsrc=size=48x32:rate=10:duration=1 " + file("d.gif"));  // 8
-    run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=10:duration=1 -c:v mjpeg " +  // 8 frames
+    run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=10:duration=1 -c:v mjpeg " +       // 8 frames
                file("e.avi"));
     std::vector<uint8_t> garbage(20000);
     for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<uint8_t>(i * 131 >> 2);
@@ -47,7 +51,7 @@ class VideoPackerTest : public ::testing::Test {
     std::ofstream(file("a.txt")) << "a test pattern\n";
 
     PackOptions options;
-    options.videos = {file("a.mp4"), file("garbage.mp4"), file("b.webm"), file("c.mkv"),
+    options.videos = {file("a.mp4"), file("garbage.mp4"),   file("b.webm"), file("c.mkv"),
                       file("d.gif"), file("truncated.mp4"), file("e.avi")};
     options.out_dir = file("shards");
     options.clip_frames = {1, 4, 8};
@@ -98,8 +102,7 @@ TEST_F(VideoPackerTest, ReportsBrokenVideosAndKeepsGoing) {
   const std::string progress = progress_->str();
   EXPECT_NE(progress.find("[2/7] " + file("garbage.mp4") + ": skipped"), std::string::npos)
       << progress;
-  EXPECT_NE(progress.find("[7/7] " + file("e.avi") + ": 22 clips"), std::string::npos)
-      << progress;
+  EXPECT_NE(progress.find("[7/7] " + file("e.avi") + ": 22 clips"), std::string::npos) << progress;
   const std::string text = format_pack_summary(*summary_);
   EXPECT_NE(text.find("packed 5 of 7 videos: 142 clips in 3 shards"), std::string::npos) << text;
   EXPECT_NE(text.find("2 videos failed"), std::string::npos) << text;
