@@ -1,8 +1,10 @@
-// `vdit data synth | inspect`: write the synthetic data set, or validate and summarise shards.
+// `vdit data synth | pack | inspect`: write the synthetic data set, pack videos into shards, or
+// validate and summarise shards.
 #include <fmt/core.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,14 +14,16 @@
 #include "data/shard_reader.h"
 #include "data/shard_summary.h"
 #include "data/synthetic_videos.h"
+#include "data/video_packer.h"
 
 namespace vdit::cli {
 
 namespace {
 
 constexpr const char* kDataUsage =
-    "usage: vdit data <synth|inspect> [--help] [args]\n\n"
+    "usage: vdit data <synth|pack|inspect> [--help] [args]\n\n"
     "  synth    write a synthetic captioned video data set (moving shapes) as HDF5 shards\n"
+    "  pack     decode video files with FFmpeg and write their clips as HDF5 shards\n"
     "  inspect  validate shards and summarise their buckets and captions\n";
 
 constexpr const char* kSynthUsage =
@@ -34,6 +38,26 @@ constexpr const char* kSynthUsage =
     "  --patch PT,P,P          patch size (default 1,4,4)\n"
     "  --shards K              number of shard files, clips go round-robin (default 1)\n"
     "  --caption-length LC     caption ids per clip, truncated or padded (default 32)\n";
+
+constexpr const char* kPackUsage =
+    "usage: vdit data pack VIDEO... --out DIR [options]\n\n"
+    "Decodes each video (any container FFmpeg reads; audio is ignored), cuts it into consecutive\n"
+    "clips for every (frames, resolution) bucket and writes pixel-space vdit-shard files\n"
+    "pack-<k>.h5 with byte-level caption_ids. Progress goes to stderr, a summary to stdout.\n"
+    "Videos that cannot be decoded are reported and skipped; exits with 2 if none could be.\n\n"
+    "  --out DIR                  output folder (created if missing)\n"
+    "  --frames LIST              frames per clip, comma separated (default 1,4,8)\n"
+    "  --resolutions LIST         HxW clip sizes after resize and center crop, comma separated\n"
+    "                             (default 32x32)\n"
+    "  --fps F                    frames per second, picked from each video by timestamp\n"
+    "                             (default 8)\n"
+    "  --patch PT,P,P             patch size (default 1,4,4)\n"
+    "  --max-samples-per-shard N  clips per shard file before the next one starts\n"
+    "                             (default 1024)\n"
+    "  --max-clips-per-video N    clips per video in each bucket, 0 = all (default 0)\n"
+    "  --captions FILE            manifest: CSV with path,caption or JSONL with\n"
+    "                             {\"path\", \"caption\"}; otherwise each VIDEO's .txt sidecar\n"
+    "  --caption-length LC        caption ids per clip, truncated or padded (default 32)\n";
 
 constexpr const char* kInspectUsage =
     "usage: vdit data inspect [--captions N] SHARD...\n\n"
@@ -95,6 +119,66 @@ std::vector<data::BucketShape> parse_bucket_list(const std::string& text) {
     start = end + 1;
   }
   return buckets;
+}
+
+// Splits "a,b,c" and parses each item with `parse`.
+template <typename Parse>
+auto parse_comma_list(const std::string& text, Parse parse) {
+  std::vector<decltype(parse(text))> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    items.push_back(parse(text.substr(start, end - start)));
+    start = end + 1;
+  }
+  return items;
+}
+
+double parse_positive_number(const std::string& text, const std::string& flag) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == nullptr || *end != '\0' || !(value > 0)) {
+    throw InputError(fmt::format("--{} is \"{}\", expected a positive number", flag, text));
+  }
+  return value;
+}
+
+int run_pack(const Args& args) {
+  const ParsedArgs parsed =
+      parse_args(args,
+                 {"out", "frames", "resolutions", "fps", "patch", "max-samples-per-shard",
+                  "max-clips-per-video", "captions", "caption-length"},
+                 kPackUsage);
+  if (parsed.help) {
+    fmt::print("{}", kPackUsage);
+    return kExitOk;
+  }
+  data::PackOptions options;
+  options.videos = parsed.positional;
+  for (const auto& [name, value] : parsed.flags) {
+    if (name == "out") options.out_dir = value;
+    if (name == "frames") {
+      options.clip_frames = parse_comma_list(
+          value, [&](const std::string& item) { return parse_integer(item, name); });
+    }
+    if (name == "resolutions") {
+      options.resolutions = parse_comma_list(value, [](const std::string& item) {
+        return data::parse_resolution(item, "--resolutions");
+      });
+    }
+    if (name == "fps") options.fps = parse_positive_number(value, name);
+    if (name == "patch") options.patch = data::parse_patch_size(value, "--patch");
+    if (name == "max-samples-per-shard") options.max_samples_per_shard = parse_integer(value, name);
+    if (name == "max-clips-per-video") options.max_clips_per_video = parse_integer(value, name);
+    if (name == "captions") options.captions = value;
+    if (name == "caption-length") options.caption_length = parse_integer(value, name);
+  }
+  if (options.videos.empty()) throw InputError(fmt::format("no video given\n\n{}", kPackUsage));
+  if (options.out_dir.empty()) throw InputError(fmt::format("--out is required\n\n{}", kPackUsage));
+  options.progress = &std::cerr;
+  const data::PackSummary summary = data::pack_videos(options);
+  fmt::print("{}", data::format_pack_summary(summary));
+  return summary.videos_ok > 0 ? kExitOk : kExitInputError;
 }
 
 int run_synth(const Args& args) {
@@ -173,6 +257,7 @@ int run_data(const Args& args) {
     return kExitOk;
   }
   if (subcommand == "synth") return run_synth(rest);
+  if (subcommand == "pack") return run_pack(rest);
   if (subcommand == "inspect") return run_inspect(rest);
   throw InputError(fmt::format("unknown data subcommand \"{}\"\n\n{}", subcommand, kDataUsage));
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -79,6 +80,13 @@ struct ShardHeader {
   TokenSpace space = TokenSpace::kPixel;
   int64_t channels = 3;
   PatchSize patch;
+};
+
+// What the model needs from a shard; unset fields are not checked.
+struct ShardExpectations {
+  std::optional<TokenSpace> space;
+  std::optional<int64_t> channels;
+  std::optional<PatchSize> patch;
 };
 
 }  // namespace vdit::data

@@ -11,13 +11,6 @@
 
 namespace vdit::data {
 
-// What the model needs from a shard; unset fields are not checked.
-struct ShardExpectations {
-  std::optional<TokenSpace> space;
-  std::optional<int64_t> channels;
-  std::optional<PatchSize> patch;
-};
-
 struct BucketInfo {
   BucketShape shape;
   int64_t samples = 0;            // N
