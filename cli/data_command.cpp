@@ -190,8 +190,8 @@ int run_synth(const Args& args) {
     return kExitOk;
   }
   if (!parsed.positional.empty()) {
-    throw InputError(fmt::format("unexpected argument \"{}\"\n\n{}", parsed.positional.front(),
-                                 kSynthUsage));
+    throw InputError(
+        fmt::format("unexpected argument \"{}\"\n\n{}", parsed.positional.front(), kSynthUsage));
   }
   data::SynthOptions options;
   for (const auto& [name, value] : parsed.flags) {
@@ -203,7 +203,8 @@ int run_synth(const Args& args) {
     if (name == "shards") options.shards = parse_integer(value, name);
     if (name == "caption-length") options.caption_length = parse_integer(value, name);
   }
-  if (options.out_dir.empty()) throw InputError(fmt::format("--out is required\n\n{}", kSynthUsage));
+  if (options.out_dir.empty())
+    throw InputError(fmt::format("--out is required\n\n{}", kSynthUsage));
   const std::vector<std::string> paths = data::write_synthetic_dataset(options);
   fmt::print("wrote {} clips per bucket x {} buckets (seed {}) into {} shard(s):\n",
              options.clips_per_bucket, options.buckets.size(), options.seed, paths.size());

@@ -35,6 +35,11 @@ std::string reason_without_path(const std::string& message, const std::string& p
   return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size()) : message;
 }
 
+// "1 video", "3 videos".
+std::string count_of(int64_t count, const char* noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
 void validate(const PackOptions& options) {
   if (options.videos.empty()) throw InputError("data pack: no video files given");
   if (options.out_dir.empty()) throw InputError("data pack: --out is empty");
@@ -232,11 +237,11 @@ class Packer {
     std::string line;
     if (failure.empty()) {
       ++summary_.videos_ok;
-      line = fmt::format("{} clips", clips);
+      line = count_of(clips, "clip");
     } else {
       summary_.failures.push_back({path, failure});
       line = clips == 0 ? fmt::format("skipped: {}", failure)
-                        : fmt::format("{} clips, then stopped: {}", clips, failure);
+                        : fmt::format("{}, then stopped: {}", count_of(clips, "clip"), failure);
     }
     if (options_.progress != nullptr) {
       *options_.progress << fmt::format("[{}/{}] {}: {}\n", number, options_.videos.size(), path,
@@ -288,21 +293,23 @@ std::string format_pack_summary(const PackSummary& summary) {
   int64_t clips = 0;
   for (const auto& [bucket, count] : summary.clips_per_bucket) clips += count;
   const int64_t videos = summary.videos_ok + static_cast<int64_t>(summary.failures.size());
-  std::string text =
-      fmt::format("packed {} of {} videos: {} clips in {} shards, {}\n", summary.videos_ok, videos,
-                  clips, summary.shards.size(), human_bytes(summary.bytes_written));
+  std::string text = fmt::format("packed {} of {}: {} in {}, {}\n", summary.videos_ok,
+                                 count_of(videos, "video"), count_of(clips, "clip"),
+                                 count_of(static_cast<int64_t>(summary.shards.size()), "shard"),
+                                 human_bytes(summary.bytes_written));
   for (const auto& [bucket, count] : summary.clips_per_bucket) {
-    text += fmt::format("  bucket {}: {} clips\n", bucket.name(), count);
+    text += fmt::format("  bucket {}: {}\n", bucket.name(), count_of(count, "clip"));
   }
   if (!summary.failures.empty()) {
-    text += fmt::format("{} videos failed:\n", summary.failures.size());
+    text += fmt::format("{} failed:\n",
+                        count_of(static_cast<int64_t>(summary.failures.size()), "video"));
     for (const PackFailure& failure : summary.failures) {
       text += fmt::format("  {}: {}\n", failure.video, failure.reason);
     }
   }
   if (summary.captions_missing > 0) {
-    text += fmt::format("warning: {} videos had no caption and were packed with an empty one\n",
-                        summary.captions_missing);
+    text += fmt::format("warning: {} without a caption, packed with an empty one\n",
+                        count_of(summary.captions_missing, "video"));
   }
   return text;
 }
