@@ -39,8 +39,8 @@ std::string describe_buckets(const std::vector<PlanBucket>& buckets) {
 
 void validate_plan_input(const StagePlanInput& input) {
   if (input.global_batch_size < 1) {
-    throw InputError(fmt::format("global batch size is {}, expected at least 1",
-                                 input.global_batch_size));
+    throw InputError(
+        fmt::format("global batch size is {}, expected at least 1", input.global_batch_size));
   }
   if (input.buckets.empty()) throw InputError("the stage has no buckets to draw batches from");
   for (const PlanBucket& bucket : input.buckets) {
@@ -53,7 +53,8 @@ void validate_plan_input(const StagePlanInput& input) {
 
 int64_t batches_per_epoch(const StagePlanInput& input) {
   int64_t batches = 0;
-  for (const PlanBucket& bucket : input.buckets) batches += bucket.samples / input.global_batch_size;
+  for (const PlanBucket& bucket : input.buckets)
+    batches += bucket.samples / input.global_batch_size;
   return batches;
 }
 
@@ -140,7 +141,8 @@ IndexRange dp_sample_range(int64_t global_batch_size, int dp_rank, int dp_size) 
   if (global_batch_size % dp_size != 0) {
     throw InputError(fmt::format(
         "global batch size {} is not divisible by the data-parallel size {}; choose a multiple "
-        "of {}", global_batch_size, dp_size, dp_size));
+        "of {}",
+        global_batch_size, dp_size, dp_size));
   }
   const int64_t local = global_batch_size / dp_size;
   return IndexRange{dp_rank * local, (dp_rank + 1) * local};
@@ -167,8 +169,8 @@ void BucketFilter::validate() const {
   }
   for (const std::string& resolution : resolutions) {
     // Reuse the bucket parser: "HxW" is a bucket name without the frames.
-    parse_bucket_shape("1x" + resolution, fmt::format("bucket filter resolution \"{}\"",
-                                                      resolution));
+    parse_bucket_shape("1x" + resolution,
+                       fmt::format("bucket filter resolution \"{}\"", resolution));
   }
 }
 
@@ -197,17 +199,17 @@ StageBuckets select_stage_buckets(const std::vector<PlanBucket>& available,
   for (const PlanBucket& bucket : available) {
     if (!filter.accepts(bucket.shape)) continue;
     if (bucket.samples < global_batch_size) {
-      selected.warnings.push_back(fmt::format(
-          "bucket {} is skipped: its {} samples cannot fill a global batch of {}",
-          bucket.shape.name(), bucket.samples, global_batch_size));
+      selected.warnings.push_back(
+          fmt::format("bucket {} is skipped: its {} samples cannot fill a global batch of {}",
+                      bucket.shape.name(), bucket.samples, global_batch_size));
       continue;
     }
     selected.eligible.push_back(bucket);
   }
   if (selected.eligible.empty()) {
-    throw InputError(fmt::format(
-        "no bucket can feed this stage ({}, global batch size {}); the data has: {}",
-        filter.describe(), global_batch_size, describe_buckets(available)));
+    throw InputError(
+        fmt::format("no bucket can feed this stage ({}, global batch size {}); the data has: {}",
+                    filter.describe(), global_batch_size, describe_buckets(available)));
   }
   return selected;
 }

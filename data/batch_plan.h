@@ -52,7 +52,7 @@ struct GlobalBatch {
 // One epoch's order, computed once and reused for all its batches (the loader caches it).
 struct EpochPlan {
   int64_t epoch = 0;
-  std::vector<std::vector<int64_t>> bucket_rows;     // per bucket: its rows, permuted
+  std::vector<std::vector<int64_t>> bucket_rows;    // per bucket: its rows, permuted
   std::vector<std::pair<size_t, int64_t>> batches;  // (bucket, batch within bucket), permuted
 };
 

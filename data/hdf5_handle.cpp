@@ -46,9 +46,8 @@ void throw_hdf5_error(bool input_error, const char* source_file, int source_line
                       const std::string& context) {
   std::string hdf5_message = take_hdf5_error_message();
   if (hdf5_message.empty()) hdf5_message = "HDF5 reported a failure without a message";
-  const std::string message =
-      fmt::format("{}: {} (HDF5 call {} at {}:{})", context, hdf5_message, call, source_file,
-                  source_line);
+  const std::string message = fmt::format("{}: {} (HDF5 call {} at {}:{})", context, hdf5_message,
+                                          call, source_file, source_line);
   if (input_error) throw InputError(message);
   throw RuntimeError(message);
 }
@@ -67,13 +66,27 @@ void H5Handle::reset() noexcept {
   if (id_ < 0) return;
   Hdf5Lock lock(hdf5_mutex());
   switch (kind_) {
-    case H5Kind::kFile: H5Fclose(id_); break;
-    case H5Kind::kGroup: H5Gclose(id_); break;
-    case H5Kind::kDataset: H5Dclose(id_); break;
-    case H5Kind::kDataspace: H5Sclose(id_); break;
-    case H5Kind::kAttribute: H5Aclose(id_); break;
-    case H5Kind::kDatatype: H5Tclose(id_); break;
-    case H5Kind::kPropertyList: H5Pclose(id_); break;
+    case H5Kind::kFile:
+      H5Fclose(id_);
+      break;
+    case H5Kind::kGroup:
+      H5Gclose(id_);
+      break;
+    case H5Kind::kDataset:
+      H5Dclose(id_);
+      break;
+    case H5Kind::kDataspace:
+      H5Sclose(id_);
+      break;
+    case H5Kind::kAttribute:
+      H5Aclose(id_);
+      break;
+    case H5Kind::kDatatype:
+      H5Tclose(id_);
+      break;
+    case H5Kind::kPropertyList:
+      H5Pclose(id_);
+      break;
   }
   H5Eclear2(H5E_DEFAULT);
   id_ = H5I_INVALID_HID;

@@ -62,21 +62,21 @@ class H5Handle {
 // Evaluates an HDF5 call; a negative result throws vdit::RuntimeError naming `context`, the HDF5
 // message, the call and this source line. Yields the call's result (an id, herr_t or htri_t).
 // `context` is only evaluated on failure.
-#define H5_CHECK(call, context)                                                            \
-  ([&]() {                                                                                 \
-    const auto h5_check_result = (call);                                                   \
-    if (h5_check_result < 0) {                                                             \
-      ::vdit::data::throw_hdf5_error(false, __FILE__, __LINE__, #call, (context));          \
-    }                                                                                      \
-    return h5_check_result;                                                                \
+#define H5_CHECK(call, context)                                                    \
+  ([&]() {                                                                         \
+    const auto h5_check_result = (call);                                           \
+    if (h5_check_result < 0) {                                                     \
+      ::vdit::data::throw_hdf5_error(false, __FILE__, __LINE__, #call, (context)); \
+    }                                                                              \
+    return h5_check_result;                                                        \
   }())
 
 // Same for files the user gave us (a shard): failures are vdit::InputError (exit code 2).
-#define H5_CHECK_INPUT(call, context)                                                      \
-  ([&]() {                                                                                 \
-    const auto h5_check_result = (call);                                                   \
-    if (h5_check_result < 0) {                                                             \
-      ::vdit::data::throw_hdf5_error(true, __FILE__, __LINE__, #call, (context));           \
-    }                                                                                      \
-    return h5_check_result;                                                                \
+#define H5_CHECK_INPUT(call, context)                                             \
+  ([&]() {                                                                        \
+    const auto h5_check_result = (call);                                          \
+    if (h5_check_result < 0) {                                                    \
+      ::vdit::data::throw_hdf5_error(true, __FILE__, __LINE__, #call, (context)); \
+    }                                                                             \
+    return h5_check_result;                                                       \
   }())

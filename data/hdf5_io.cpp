@@ -29,16 +29,26 @@ std::string describe_dtype(hid_t type) {
   switch (H5Tget_class(type)) {
     case H5T_INTEGER:
       return fmt::format("{}int{}", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", 8 * size);
-    case H5T_FLOAT: return fmt::format("float{}", 8 * size);
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum";
-    case H5T_ARRAY: return "array";
-    case H5T_VLEN: return "vlen";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_REFERENCE: return "reference";
-    case H5T_BITFIELD: return "bitfield";
-    default: return "unknown";
+    case H5T_FLOAT:
+      return fmt::format("float{}", 8 * size);
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "vlen";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_BITFIELD:
+      return "bitfield";
+    default:
+      return "unknown";
   }
 }
 
@@ -86,7 +96,8 @@ void write_string_attribute(hid_t object, const char* name, const std::string& v
   const H5Handle type = make_string_type();
   const H5Handle space(H5_CHECK(H5Screate(H5S_SCALAR), context), H5Kind::kDataspace);
   const H5Handle attribute(
-      H5_CHECK(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), context),
+      H5_CHECK(H5Acreate2(object, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               context),
       H5Kind::kAttribute);
   const char* text = value.c_str();
   H5_CHECK(H5Awrite(attribute.get(), type.get(), &text), context);
@@ -126,8 +137,7 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
   if (!attribute) return std::nullopt;
   const H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute->get()), context),
                            H5Kind::kDatatype);
-  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context),
-                       H5Kind::kDataspace);
+  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
   if (!is_string(file_type.get()) ||
       H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context) != 1) {
     throw InputError(fmt::format("{}: attribute '{}' is {} with shape {}, expected one string",
@@ -165,8 +175,7 @@ std::optional<std::vector<int64_t>> read_int_attributes(hid_t object, const char
     throw InputError(fmt::format("{}: attribute '{}' has dtype {}, expected an integer", where,
                                  name, describe_dtype(file_type.get())));
   }
-  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context),
-                       H5Kind::kDataspace);
+  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
   const hssize_t count = H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context);
   std::vector<int64_t> values(static_cast<size_t>(count));
   if (count > 0) {

@@ -10,8 +10,8 @@ namespace {
 
 StageBuckets select_and_check(const ShardSet& shards, const LoaderOptions& options) {
   if (options.prefetch_depth < 1) {
-    throw InputError(fmt::format("prefetch depth is {}, expected at least 1",
-                                 options.prefetch_depth));
+    throw InputError(
+        fmt::format("prefetch depth is {}, expected at least 1", options.prefetch_depth));
   }
   dp_sample_range(options.global_batch_size, options.rank.dp_rank, options.rank.dp_size);
   StageBuckets selected =

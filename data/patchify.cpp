@@ -40,8 +40,8 @@ void for_each_patch_pixel(const BucketShape& bucket, int64_t channels, const Pat
 
 void check_size(size_t found, int64_t expected, const char* what, const BucketShape& bucket) {
   if (static_cast<int64_t>(found) != expected) {
-    throw InputError(fmt::format("{} for bucket {} has {} values, expected {}", what,
-                                 bucket.name(), found, expected));
+    throw InputError(fmt::format("{} for bucket {} has {} values, expected {}", what, bucket.name(),
+                                 found, expected));
   }
 }
 
@@ -71,8 +71,8 @@ std::vector<Value> unpatchify_hwc(const std::vector<Value>& tokens, const Bucket
   return clip;
 }
 
-template std::vector<uint8_t> patchify_hwc(const std::vector<uint8_t>&, const BucketShape&,
-                                           int64_t, const PatchSize&);
+template std::vector<uint8_t> patchify_hwc(const std::vector<uint8_t>&, const BucketShape&, int64_t,
+                                           const PatchSize&);
 template std::vector<float> patchify_hwc(const std::vector<float>&, const BucketShape&, int64_t,
                                          const PatchSize&);
 template std::vector<uint8_t> unpatchify_hwc(const std::vector<uint8_t>&, const BucketShape&,

@@ -14,7 +14,8 @@
 namespace vdit::data {
 
 // clip: T*H*W*C values, row-major [T, H, W, C]. Returns L*token_dim values [L, pt*p*p*C].
-// Throws InputError if the sizes do not match the bucket or the bucket does not divide into patches.
+// Throws InputError if the sizes do not match the bucket or the bucket does not divide into
+// patches.
 template <typename Value>
 std::vector<Value> patchify_hwc(const std::vector<Value>& clip, const BucketShape& bucket,
                                 int64_t channels, const PatchSize& patch);

@@ -32,14 +32,13 @@ bool parse_positive_list(const std::string& text, char separator, std::vector<in
 
 }  // namespace
 
-std::string to_string(TokenSpace space) {
-  return space == TokenSpace::kPixel ? "pixel" : "latent";
-}
+std::string to_string(TokenSpace space) { return space == TokenSpace::kPixel ? "pixel" : "latent"; }
 
 TokenSpace parse_token_space(const std::string& text, const std::string& where) {
   if (text == "pixel") return TokenSpace::kPixel;
   if (text == "latent") return TokenSpace::kLatent;
-  throw InputError(fmt::format("{}: space is \"{}\", expected \"pixel\" or \"latent\"", where, text));
+  throw InputError(
+      fmt::format("{}: space is \"{}\", expected \"pixel\" or \"latent\"", where, text));
 }
 
 std::string to_string(const PatchSize& patch) {
@@ -53,8 +52,8 @@ PatchSize parse_patch_size(const std::string& text, const std::string& where) {
         "{}: patch is \"{}\", expected three positive integers pt,p,p such as 1,4,4", where, text));
   }
   if (values[1] != values[2]) {
-    throw InputError(fmt::format("{}: patch is \"{}\", but spatial patches must be square (p,p)",
-                                 where, text));
+    throw InputError(
+        fmt::format("{}: patch is \"{}\", but spatial patches must be square (p,p)", where, text));
   }
   return PatchSize{values[0], values[1]};
 }

@@ -15,8 +15,10 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
                               const ShardExpectations& expected, int64_t* version) {
   const std::optional<std::string> format = read_string_attribute(root, "format", path);
   if (!format) {
-    throw InputError(fmt::format("{}: root attribute 'format' is missing, expected \"{}\" (not a "
-                                 "vdit shard?)", path, kShardFormat));
+    throw InputError(
+        fmt::format("{}: root attribute 'format' is missing, expected \"{}\" (not a "
+                    "vdit shard?)",
+                    path, kShardFormat));
   }
   if (*format != kShardFormat) {
     throw InputError(fmt::format("{}: root attribute 'format' is \"{}\", expected \"{}\"", path,
@@ -29,8 +31,10 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
   const std::optional<std::vector<int64_t>> versions = read_int_attributes(root, "version", path);
   if (!versions) throw missing("version", "the integer 1");
   if (versions->size() != 1) {
-    throw InputError(fmt::format("{}: root attribute 'version' has {} values, expected one "
-                                 "integer", path, versions->size()));
+    throw InputError(
+        fmt::format("{}: root attribute 'version' has {} values, expected one "
+                    "integer",
+                    path, versions->size()));
   }
   *version = versions->front();
   if (*version > kShardVersion) {
@@ -49,15 +53,19 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
   const std::optional<std::vector<int64_t>> channels = read_int_attributes(root, "channels", path);
   if (!channels) throw missing("channels", "a positive integer");
   if (channels->size() != 1 || channels->front() < 1) {
-    throw InputError(fmt::format("{}: root attribute 'channels' is {}, expected one positive "
-                                 "integer", path, fmt::join(*channels, ", ")));
+    throw InputError(
+        fmt::format("{}: root attribute 'channels' is {}, expected one positive "
+                    "integer",
+                    path, fmt::join(*channels, ", ")));
   }
   header.channels = channels->front();
   const std::optional<std::vector<int64_t>> patch = read_int_attributes(root, "patch", path);
   if (!patch) throw missing("patch", "[pt, p, p]");
   if (patch->size() != 3 || (*patch)[0] < 1 || (*patch)[1] < 1 || (*patch)[1] != (*patch)[2]) {
-    throw InputError(fmt::format("{}: root attribute 'patch' is [{}], expected [pt, p, p] with "
-                                 "positive pt and p", path, fmt::join(*patch, ", ")));
+    throw InputError(
+        fmt::format("{}: root attribute 'patch' is [{}], expected [pt, p, p] with "
+                    "positive pt and p",
+                    path, fmt::join(*patch, ", ")));
   }
   header.patch = PatchSize{(*patch)[0], (*patch)[1]};
 
@@ -66,8 +74,8 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
                                  to_string(header.space), to_string(*expected.space)));
   }
   if (expected.channels && *expected.channels != header.channels) {
-    throw InputError(fmt::format("{}: channels is {}, the model expects {}", path,
-                                 header.channels, *expected.channels));
+    throw InputError(fmt::format("{}: channels is {}, the model expects {}", path, header.channels,
+                                 *expected.channels));
   }
   if (expected.patch && *expected.patch != header.patch) {
     throw InputError(fmt::format("{}: patch is {}, the model expects {}", path,

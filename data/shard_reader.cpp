@@ -16,6 +16,17 @@ namespace vdit::data {
 
 namespace {
 
+// Pixel bytes v -> v / 127.5 - 1, in [-1, 1]. Written in blocks of 16 with restrict pointers so
+// that GCC vectorizes it at -O2 (a plain loop is not: uint8 may alias `out`, and the trip count is
+// unknown); 5x faster than the plain loop, which made the loader slower than h5py.
+void pixels_to_unit_floats(const uint8_t* __restrict bytes, float* __restrict out, size_t count) {
+  size_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    for (size_t j = 0; j < 16; ++j) out[i + j] = static_cast<float>(bytes[i + j]) / 127.5f - 1.0f;
+  }
+  for (; i < count; ++i) out[i] = static_cast<float>(bytes[i]) / 127.5f - 1.0f;
+}
+
 // Opens a dataset of a bucket, or returns an invalid handle if it does not exist.
 H5Handle open_optional_dataset(hid_t group, const char* name, const std::string& context) {
   if (H5_CHECK_INPUT(H5Lexists(group, name, H5P_DEFAULT), context) <= 0) return H5Handle();
@@ -35,8 +46,8 @@ DatasetShape check_dataset(hid_t dataset, const std::string& name, bool (*dtype_
   const H5Handle space(H5_CHECK_INPUT(H5Dget_space(dataset), name), H5Kind::kDataspace);
   DatasetShape shape{describe_dtype(type.get()), dataspace_dims(space.get())};
   if (!dtype_ok(type.get())) {
-    throw InputError(fmt::format("{} has dtype {}, expected {}", name, shape.dtype,
-                                 expected_dtype));
+    throw InputError(
+        fmt::format("{} has dtype {}, expected {}", name, shape.dtype, expected_dtype));
   }
   if (shape.dims.size() != expected_rank) {
     throw InputError(fmt::format("{} has rank {} (shape {}), expected rank {} ({})", name,
@@ -75,7 +86,8 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
       H5Kind::kFile);
   reader.float16_type_ = make_float16_type();
   reader.string_type_ = make_string_type();
-  reader.info_.header = read_shard_header(reader.file_.get(), path, expected, &reader.info_.version);
+  reader.info_.header =
+      read_shard_header(reader.file_.get(), path, expected, &reader.info_.version);
   const ShardHeader& header = reader.info_.header;
 
   const std::string buckets_name = fmt::format("{}: /{}", path, kBucketsGroup);
@@ -87,9 +99,9 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
       H5_CHECK_INPUT(H5Gopen2(reader.file_.get(), kBucketsGroup, H5P_DEFAULT), buckets_name),
       H5Kind::kGroup);
   std::vector<std::string> names;
-  H5_CHECK_INPUT(H5Literate(buckets.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_link_name,
-                            &names),
-                 buckets_name);
+  H5_CHECK_INPUT(
+      H5Literate(buckets.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_link_name, &names),
+      buckets_name);
   if (names.empty()) throw InputError(fmt::format("{} holds no buckets", buckets_name));
 
   std::vector<std::pair<BucketInfo, BucketDatasets>> found;
@@ -157,9 +169,8 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
     check_samples(source_name, source.dims[0], info.samples);
     found.emplace_back(info, std::move(datasets));
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-    return a.first.shape < b.first.shape;
-  });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first.shape < b.first.shape; });
   for (auto& [info, datasets] : found) {
     reader.info_.buckets.push_back(info);
     reader.datasets_.push_back(std::move(datasets));
@@ -197,12 +208,11 @@ void ShardReader::read_row_slab(hid_t dataset, hid_t memory_type, int64_t row, i
   H5_CHECK_INPUT(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
                                      counts.data(), nullptr),
                  context);
-  const H5Handle memory_space(H5_CHECK_INPUT(H5Screate_simple(rank, counts.data(), nullptr),
-                                             context),
-                              H5Kind::kDataspace);
-  H5_CHECK_INPUT(H5Dread(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT,
-                         out),
-                 context);
+  const H5Handle memory_space(
+      H5_CHECK_INPUT(H5Screate_simple(rank, counts.data(), nullptr), context), H5Kind::kDataspace);
+  H5_CHECK_INPUT(
+      H5Dread(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, out),
+      context);
 }
 
 void ShardReader::read_tokens(const BucketShape& shape, int64_t row, int64_t token_begin,
@@ -212,21 +222,20 @@ void ShardReader::read_tokens(const BucketShape& shape, int64_t row, int64_t tok
   const BucketInfo& info = info_.buckets[index];
   if (row < 0 || row >= info.samples || token_begin < 0 || token_count < 0 ||
       token_begin + token_count > info.tokens_per_sample) {
-    throw std::out_of_range(fmt::format(
-        "{}: bucket {} read of sample {} tokens [{}, {}) is outside [0, {}) x [0, {})", path(),
-        shape.name(), row, token_begin, token_begin + token_count, info.samples,
-        info.tokens_per_sample));
+    throw std::out_of_range(
+        fmt::format("{}: bucket {} read of sample {} tokens [{}, {}) is outside [0, {}) x [0, {})",
+                    path(), shape.name(), row, token_begin, token_begin + token_count, info.samples,
+                    info.tokens_per_sample));
   }
-  const std::string context =
-      fmt::format("{}: /{}/{}/{} sample {}", path(), kBucketsGroup, shape.name(), kTokensDataset,
-                  row);
+  const std::string context = fmt::format("{}: /{}/{}/{} sample {}", path(), kBucketsGroup,
+                                          shape.name(), kTokensDataset, row);
   const auto values = static_cast<size_t>(token_count * info.token_dim);
   const hid_t dataset = datasets_[index].tokens.get();
   if (info_.header.space == TokenSpace::kPixel) {
     pixel_scratch_.resize(values);
     read_row_slab(dataset, H5T_NATIVE_UINT8, row, token_begin, token_count, info.token_dim,
                   pixel_scratch_.data(), context);
-    for (size_t i = 0; i < values; ++i) out[i] = pixel_scratch_[i] / 127.5f - 1.0f;
+    pixels_to_unit_floats(pixel_scratch_.data(), out, values);
     return;
   }
   half_scratch_.resize(values);
@@ -256,8 +265,8 @@ std::vector<uint8_t> ShardReader::read_pixel_tokens(const BucketShape& shape, in
     throw InputError(fmt::format("{}: read_pixel_tokens on a \"latent\" shard", path()));
   }
   if (row < 0 || row >= info.samples) {
-    throw std::out_of_range(fmt::format("{}: bucket {} has no sample {}", path(), shape.name(),
-                                        row));
+    throw std::out_of_range(
+        fmt::format("{}: bucket {} has no sample {}", path(), shape.name(), row));
   }
   std::vector<uint8_t> tokens(static_cast<size_t>(info.tokens_per_sample * info.token_dim));
   read_row_slab(datasets_[index].tokens.get(), H5T_NATIVE_UINT8, row, 0, info.tokens_per_sample,
@@ -271,11 +280,12 @@ void ShardReader::read_caption_ids(const BucketShape& shape, int64_t row, int32_
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (!info.has_caption_ids() || row < 0 || row >= info.samples) {
-    throw std::out_of_range(fmt::format("{}: bucket {} has no caption_ids for sample {}", path(),
-                                        shape.name(), row));
+    throw std::out_of_range(
+        fmt::format("{}: bucket {} has no caption_ids for sample {}", path(), shape.name(), row));
   }
   read_row_slab(datasets_[index].caption_ids.get(), H5T_NATIVE_INT32, row, 0, info.caption_length,
-                0, out, fmt::format("{}: bucket {} caption_ids sample {}", path(), shape.name(), row));
+                0, out,
+                fmt::format("{}: bucket {} caption_ids sample {}", path(), shape.name(), row));
 }
 
 std::vector<int32_t> ShardReader::read_caption_ids(const BucketShape& shape, int64_t row) {
@@ -289,12 +299,11 @@ void ShardReader::read_caption_emb(const BucketShape& shape, int64_t row, float*
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (!info.has_caption_emb() || row < 0 || row >= info.samples) {
-    throw std::out_of_range(fmt::format("{}: bucket {} has no caption_emb for sample {}", path(),
-                                        shape.name(), row));
+    throw std::out_of_range(
+        fmt::format("{}: bucket {} has no caption_emb for sample {}", path(), shape.name(), row));
   }
-  const std::string context =
-      fmt::format("{}: /{}/{}/{} sample {}", path(), kBucketsGroup, shape.name(),
-                  kCaptionEmbDataset, row);
+  const std::string context = fmt::format("{}: /{}/{}/{} sample {}", path(), kBucketsGroup,
+                                          shape.name(), kCaptionEmbDataset, row);
   const auto values = static_cast<size_t>(info.caption_emb_length * info.caption_emb_dim);
   half_scratch_.resize(values);
   read_row_slab(datasets_[index].caption_emb.get(), float16_type_.get(), row, 0,
@@ -312,8 +321,8 @@ std::string ShardReader::read_source(const BucketShape& shape, int64_t row) {
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (row < 0 || row >= info.samples) {
-    throw std::out_of_range(fmt::format("{}: bucket {} has no sample {}", path(), shape.name(),
-                                        row));
+    throw std::out_of_range(
+        fmt::format("{}: bucket {} has no sample {}", path(), shape.name(), row));
   }
   const std::string context =
       fmt::format("{}: bucket {} source sample {}", path(), shape.name(), row);

@@ -13,12 +13,12 @@ namespace vdit::data {
 
 struct BucketInfo {
   BucketShape shape;
-  int64_t samples = 0;            // N
-  int64_t tokens_per_sample = 0;  // L
-  int64_t token_dim = 0;          // pt*p*p*C
-  int64_t caption_length = 0;     // Lc of caption_ids; 0 when the bucket has none
-  int64_t caption_emb_length = 0; // Lc of caption_emb; 0 when the bucket has none
-  int64_t caption_emb_dim = 0;    // D of caption_emb
+  int64_t samples = 0;             // N
+  int64_t tokens_per_sample = 0;   // L
+  int64_t token_dim = 0;           // pt*p*p*C
+  int64_t caption_length = 0;      // Lc of caption_ids; 0 when the bucket has none
+  int64_t caption_emb_length = 0;  // Lc of caption_emb; 0 when the bucket has none
+  int64_t caption_emb_dim = 0;     // D of caption_emb
   bool has_caption_ids() const { return caption_length > 0; }
   bool has_caption_emb() const { return caption_emb_length > 0; }
 };

@@ -49,11 +49,11 @@ ShardSet ShardSet::open(std::vector<std::string> paths, const ShardExpectations&
     } else if (info.header.space != set.header_.space ||
                info.header.channels != set.header_.channels ||
                info.header.patch != set.header_.patch) {
-      throw InputError(fmt::format(
-          "{}: space \"{}\", channels {}, patch {} differ from {}: \"{}\", {}, {}", paths[shard],
-          to_string(info.header.space), info.header.channels, to_string(info.header.patch),
-          paths[0], to_string(set.header_.space), set.header_.channels,
-          to_string(set.header_.patch)));
+      throw InputError(
+          fmt::format("{}: space \"{}\", channels {}, patch {} differ from {}: \"{}\", {}, {}",
+                      paths[shard], to_string(info.header.space), info.header.channels,
+                      to_string(info.header.patch), paths[0], to_string(set.header_.space),
+                      set.header_.channels, to_string(set.header_.patch)));
     }
     for (const BucketInfo& bucket : info.buckets) {
       auto [slot, inserted] = bucket_slot.emplace(bucket.shape, set.rows_.size());

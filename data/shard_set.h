@@ -36,8 +36,8 @@ class ShardSet {
  private:
   struct BucketRows {
     BucketInfo merged;
-    std::vector<size_t> shards;          // indices into readers_ holding this bucket
-    std::vector<int64_t> first_row;      // global row of each of those shards' row 0
+    std::vector<size_t> shards;      // indices into readers_ holding this bucket
+    std::vector<int64_t> first_row;  // global row of each of those shards' row 0
   };
 
   ShardHeader header_;

@@ -26,8 +26,8 @@ std::string summarize_shard(ShardReader& reader, int captions_per_bucket) {
     text += fmt::format("    tokens      [{}, {}, {}] {}\n", bucket.samples,
                         bucket.tokens_per_sample, bucket.token_dim, token_dtype);
     if (bucket.has_caption_ids()) {
-      text += fmt::format("    caption_ids [{}, {}] int32\n", bucket.samples,
-                          bucket.caption_length);
+      text +=
+          fmt::format("    caption_ids [{}, {}] int32\n", bucket.samples, bucket.caption_length);
     }
     if (bucket.has_caption_emb()) {
       text += fmt::format("    caption_emb [{}, {}, {}] float16\n", bucket.samples,
@@ -39,8 +39,7 @@ std::string summarize_shard(ShardReader& reader, int captions_per_bucket) {
       const std::string source = reader.read_source(bucket.shape, row);
       if (bucket.has_caption_ids()) {
         const CaptionTokenizer tokenizer(bucket.caption_length);
-        const std::string caption =
-            tokenizer.decode(reader.read_caption_ids(bucket.shape, row));
+        const std::string caption = tokenizer.decode(reader.read_caption_ids(bucket.shape, row));
         text += fmt::format("    [{}] \"{}\" ({})\n", row, caption, source);
       } else {
         text += fmt::format("    [{}] {}\n", row, source);

@@ -29,8 +29,8 @@ H5Handle create_sample_dataset(hid_t group, const char* name, hid_t type,
   const H5Handle properties(H5_CHECK(H5Pcreate(H5P_DATASET_CREATE), context),
                             H5Kind::kPropertyList);
   H5_CHECK(H5Pset_chunk(properties.get(), rank, chunk.data()), context);
-  return H5Handle(H5_CHECK(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT,
-                                      properties.get(), H5P_DEFAULT),
+  return H5Handle(H5_CHECK(H5Dcreate2(group, name, type, space.get(), H5P_DEFAULT, properties.get(),
+                                      H5P_DEFAULT),
                            context),
                   H5Kind::kDataset);
 }
@@ -54,9 +54,9 @@ void append_row(hid_t dataset, hid_t memory_type, const void* values, int64_t ro
   const H5Handle memory_space(
       H5_CHECK(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), context),
       H5Kind::kDataspace);
-  H5_CHECK(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT,
-                    values),
-           context);
+  H5_CHECK(
+      H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, values),
+      context);
 }
 
 std::vector<uint16_t> to_float16(const std::vector<float>& values) {
@@ -103,8 +103,8 @@ ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& head
   write_int_attributes(root, "version", {kShardVersion});
   write_string_attribute(root, "space", to_string(header.space));
   write_int_attributes(root, "channels", {header.channels});
-  write_int_attributes(root, "patch", {header.patch.frames, header.patch.pixels,
-                                       header.patch.pixels});
+  write_int_attributes(root, "patch",
+                       {header.patch.frames, header.patch.pixels, header.patch.pixels});
   writer.buckets_group_ = H5Handle(
       H5_CHECK(H5Gcreate2(root, kBucketsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context),
       H5Kind::kGroup);
@@ -140,14 +140,14 @@ ShardWriter::BucketDatasets& ShardWriter::bucket_datasets(const BucketShape& buc
                                      context),
                             H5Kind::kGroup);
   const hid_t group = datasets.group.get();
-  const hid_t token_type =
-      header_.space == TokenSpace::kPixel ? H5T_STD_U8LE : float16_type_.get();
-  datasets.tokens = create_sample_dataset(group, kTokensDataset, token_type, {tokens, dim}, context);
+  const hid_t token_type = header_.space == TokenSpace::kPixel ? H5T_STD_U8LE : float16_type_.get();
+  datasets.tokens =
+      create_sample_dataset(group, kTokensDataset, token_type, {tokens, dim}, context);
   if (!first_sample.caption_ids.empty()) {
     datasets.caption_length = static_cast<int64_t>(first_sample.caption_ids.size());
-    datasets.caption_ids = create_sample_dataset(
-        group, kCaptionIdsDataset, H5T_STD_I32LE,
-        {static_cast<hsize_t>(datasets.caption_length)}, context);
+    datasets.caption_ids =
+        create_sample_dataset(group, kCaptionIdsDataset, H5T_STD_I32LE,
+                              {static_cast<hsize_t>(datasets.caption_length)}, context);
   }
   if (!first_sample.caption_emb.empty()) {
     const int64_t emb_dim = first_sample.caption_emb_dim;
@@ -162,15 +162,14 @@ ShardWriter::BucketDatasets& ShardWriter::bucket_datasets(const BucketShape& buc
         {static_cast<hsize_t>(datasets.caption_emb_length), static_cast<hsize_t>(emb_dim)},
         context);
   }
-  datasets.source =
-      create_sample_dataset(group, kSourceDataset, string_type_.get(), {}, context);
+  datasets.source = create_sample_dataset(group, kSourceDataset, string_type_.get(), {}, context);
   return buckets_.emplace(bucket, std::move(datasets)).first->second;
 }
 
 void ShardWriter::check_sample(const BucketShape& bucket, const BucketDatasets& datasets,
                                const ShardSample& sample) const {
-  const std::string where = fmt::format("{}: sample {} of bucket {}", partial_path_,
-                                        datasets.samples, bucket.name());
+  const std::string where =
+      fmt::format("{}: sample {} of bucket {}", partial_path_, datasets.samples, bucket.name());
   const int64_t expected_tokens =
       datasets.tokens_per_sample * token_dim(header_.patch, header_.channels);
   const bool pixel = header_.space == TokenSpace::kPixel;
@@ -186,10 +185,11 @@ void ShardWriter::check_sample(const BucketShape& bucket, const BucketDatasets& 
   const int64_t expected_emb = datasets.caption_emb_length * datasets.caption_emb_dim;
   if (static_cast<int64_t>(sample.caption_emb.size()) != expected_emb ||
       (expected_emb > 0 && sample.caption_emb_dim != datasets.caption_emb_dim)) {
-    throw InputError(fmt::format("{}: caption_emb has {} values of dim {}, the bucket has {} of "
-                                 "dim {}",
-                                 where, sample.caption_emb.size(), sample.caption_emb_dim,
-                                 expected_emb, datasets.caption_emb_dim));
+    throw InputError(
+        fmt::format("{}: caption_emb has {} values of dim {}, the bucket has {} of "
+                    "dim {}",
+                    where, sample.caption_emb.size(), sample.caption_emb_dim, expected_emb,
+                    datasets.caption_emb_dim));
   }
 }
 

@@ -48,9 +48,9 @@ enum class Motion { kLeft, kRight, kUp, kDown, kBounceHorizontal, kBounceVertica
 struct MovingShape {
   Kind kind;
   size_t color;
-  double radius;   // half-extent in pixels
-  double x0, y0;   // centre at frame 0
-  double vx, vy;   // pixels per frame
+  double radius;  // half-extent in pixels
+  double x0, y0;  // centre at frame 0
+  double vx, vy;  // pixels per frame
   bool bouncing;
   std::string caption;
 };
@@ -110,8 +110,8 @@ MovingShape make_shape(SplitMix64& random, const BucketShape& shape) {
       const double low = horizontal ? x_low : y_low, high = horizontal ? x_high : y_high;
       const double travel = std::min(speed * steps, high - low);
       const double sign = (motion == Motion::kLeft || motion == Motion::kUp) ? -1.0 : 1.0;
-      const double start = sign > 0 ? random.uniform(low, high - travel)
-                                    : random.uniform(low + travel, high);
+      const double start =
+          sign > 0 ? random.uniform(low, high - travel) : random.uniform(low + travel, high);
       (horizontal ? moving.x0 : moving.y0) = start;
       (horizontal ? moving.vx : moving.vy) = sign * travel / steps;
       const char* direction = motion == Motion::kLeft    ? "left"
@@ -129,8 +129,8 @@ MovingShape make_shape(SplitMix64& random, const BucketShape& shape) {
       // Bouncing is always brisk, so that even a 4-frame clip shows it.
       (horizontal ? moving.vx : moving.vy) = direction * 2.0 * speed;
       moving.bouncing = true;
-      moving.caption = fmt::format("{} bouncing {}", description,
-                                   horizontal ? "left and right" : "up and down");
+      moving.caption =
+          fmt::format("{} bouncing {}", description, horizontal ? "left and right" : "up and down");
       break;
     }
     case Motion::kStill:
@@ -143,8 +143,10 @@ MovingShape make_shape(SplitMix64& random, const BucketShape& shape) {
 bool covers(const MovingShape& moving, double cx, double cy, double x, double y) {
   const double dx = x - cx, dy = y - cy, r = moving.radius;
   switch (moving.kind) {
-    case Kind::kCircle: return dx * dx + dy * dy <= r * r;
-    case Kind::kSquare: return std::abs(dx) <= r && std::abs(dy) <= r;
+    case Kind::kCircle:
+      return dx * dx + dy * dy <= r * r;
+    case Kind::kSquare:
+      return std::abs(dx) <= r && std::abs(dy) <= r;
     case Kind::kTriangle:  // apex up, base at the bottom
       return dy >= -r && dy <= r && std::abs(dx) <= (dy + r) / 2;
   }

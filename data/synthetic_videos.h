@@ -14,8 +14,8 @@ namespace vdit::data {
 std::vector<BucketShape> default_synth_buckets();
 
 struct SynthOptions {
-  std::string out_dir;                                   // created if missing
-  uint64_t seed = 0;                                     // same seed, same bytes
+  std::string out_dir;  // created if missing
+  uint64_t seed = 0;    // same seed, same bytes
   int64_t clips_per_bucket = 64;
   std::vector<BucketShape> buckets = default_synth_buckets();
   PatchSize patch{1, 4};

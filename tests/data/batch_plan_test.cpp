@@ -11,9 +11,11 @@ namespace vdit::data {
 namespace {
 
 StagePlanInput three_buckets(int64_t global_batch_size) {
-  return StagePlanInput{{{BucketShape{1, 32, 32}, 40}, {BucketShape{4, 32, 32}, 25},
-                         {BucketShape{8, 32, 32}, 9}},
-                        /*seed=*/11, /*stage=*/2, global_batch_size};
+  return StagePlanInput{
+      {{BucketShape{1, 32, 32}, 40}, {BucketShape{4, 32, 32}, 25}, {BucketShape{8, 32, 32}, 9}},
+      /*seed=*/11,
+      /*stage=*/2,
+      global_batch_size};
 }
 
 TEST(BatchPlan, EveryBatchHoldsOneBucketAndEachEpochUsesEverySampleOnce) {
@@ -88,8 +90,9 @@ TEST(BatchPlan, DataParallelSlicesTileTheGlobalBatch) {
     dp_sample_range(10, 0, 4);
     FAIL() << "expected InputError";
   } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("global batch size 10 is not divisible by the "
-                                             "data-parallel size 4"),
+    EXPECT_NE(std::string(error.what())
+                  .find("global batch size 10 is not divisible by the "
+                        "data-parallel size 4"),
               std::string::npos);
   }
 }

@@ -53,7 +53,7 @@ struct GlobalRecord {
   BucketShape bucket;
   std::vector<std::string> ids;
   std::vector<int64_t> indices;
-  std::vector<std::vector<float>> tokens;     // per sample, all tokens
+  std::vector<std::vector<float>> tokens;      // per sample, all tokens
   std::vector<std::vector<int32_t>> captions;  // per sample
 };
 
@@ -63,8 +63,8 @@ std::vector<GlobalRecord> read_with_mesh(const std::vector<std::string>& paths, 
   std::vector<GlobalRecord> records(static_cast<size_t>(batches));
   for (int dp = 0; dp < dp_size; ++dp) {
     for (int sp = 0; sp < sp_size; ++sp) {
-      StreamingLoader loader(options_for(paths, DataRank{dp, dp_size, sp, sp_size},
-                                         samples_consumed));
+      StreamingLoader loader(
+          options_for(paths, DataRank{dp, dp_size, sp, sp_size}, samples_consumed));
       for (int b = 0; b < batches; ++b) {
         const LocalBatch batch = loader.next().batch;
         GlobalRecord& record = records[static_cast<size_t>(b)];
@@ -180,7 +180,9 @@ TEST(StreamingLoader, ThrowsInputErrorBeforeStartingWhenLayoutDoesNotFit) {
   const std::vector<std::string> paths = write_corpus(dir);
   EXPECT_THROW(StreamingLoader(options_for(paths, DataRank{0, 3, 0, 1})), InputError);
   shard_test::expect_input_error(
-      [&] { StreamingLoader loader(options_for(paths, DataRank{0, 1, 0, 3})); },
+      [&] {
+        StreamingLoader loader(options_for(paths, DataRank{0, 1, 0, 3}));
+      },
       {"bucket 1x8x8", "sequence-parallel size 3"});
   LoaderOptions wrong_patch = options_for(paths, DataRank{});
   wrong_patch.expected.patch = PatchSize{1, 2};

@@ -29,7 +29,8 @@ TEST(Patchify, TokensFollowTheDocumentedLayout) {
   for (int64_t t = 0; t < 2; ++t)
     for (int64_t y = 0; y < 4; ++y)
       for (int64_t x = 0; x < 4; ++x)
-        for (int64_t c = 0; c < channels; ++c) clip[static_cast<size_t>(at(t, y, x, c))] = at(t, y, x, c);
+        for (int64_t c = 0; c < channels; ++c)
+          clip[static_cast<size_t>(at(t, y, x, c))] = at(t, y, x, c);
   const std::vector<float> tokens = patchify_hwc(clip, bucket, channels, patch);
   // Token 1 = grid (t=0, h=0, w=1): pixels x in {2, 3}, y in {0, 1}, both frames.
   const int64_t dim = 16;

@@ -94,10 +94,15 @@ TEST(ShardReader, ThrowsInputErrorWhenModelExpectsAnotherPatch) {
   const std::string path = dir.file("a.h5");
   write_pixel_shard(path, kPixelHeader, {BucketShape{1, 8, 8}}, 1);
   shard_test::expect_input_error(
-      [&] { ShardReader::open(path, {std::nullopt, std::nullopt, PatchSize{1, 2}}); },
+      [&] {
+        ShardReader::open(path, {std::nullopt, std::nullopt, PatchSize{1, 2}});
+      },
       {path, "patch is [1, 4, 4]", "expects [1, 2, 2]"});
-  shard_test::expect_input_error([&] { ShardReader::open(path, {std::nullopt, 4, std::nullopt}); },
-                                 {path, "channels is 3", "expects 4"});
+  shard_test::expect_input_error(
+      [&] {
+        ShardReader::open(path, {std::nullopt, 4, std::nullopt});
+      },
+      {path, "channels is 3", "expects 4"});
 }
 
 TEST(Float16, ConvertsExactlyRepresentableValuesAndSpecials) {

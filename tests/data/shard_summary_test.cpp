@@ -27,7 +27,8 @@ TEST(ShardSummary, ListsHeaderBucketsDatasetsAndDecodedCaptions) {
         std::string("bucket 2x8x8: 5 samples, patch grid 2x2x2"),
         std::string("tokens      [5, 8, 48] uint8"), std::string("caption_ids [5, 8] int32"),
         std::string("[1] \"clip 1\" (test:1)")}) {
-    EXPECT_NE(summary.find(part), std::string::npos) << "missing \"" << part << "\" in\n" << summary;
+    EXPECT_NE(summary.find(part), std::string::npos) << "missing \"" << part << "\" in\n"
+                                                     << summary;
   }
   EXPECT_EQ(summary.find("clip 2"), std::string::npos);
 }

@@ -29,9 +29,9 @@ struct RawShard {
 void write_raw_shard(const std::string& path, const RawShard& spec) {
   Hdf5Lock lock(hdf5_mutex());
   silence_hdf5_error_printing();
-  const H5Handle file(H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                               path),
-                      H5Kind::kFile);
+  const H5Handle file(
+      H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path),
+      H5Kind::kFile);
   write_string_attribute(file.get(), "format", "vdit-shard");
   if (spec.version) write_int_attributes(file.get(), "version", {*spec.version});
   write_string_attribute(file.get(), "space", "pixel");
@@ -43,26 +43,25 @@ void write_raw_shard(const std::string& path, const RawShard& spec) {
   const H5Handle bucket(
       H5_CHECK(H5Gcreate2(buckets.get(), "1x8x8", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path),
       H5Kind::kGroup);
-  const H5Handle token_space(
-      H5_CHECK(H5Screate_simple(static_cast<int>(spec.token_dims.size()), spec.token_dims.data(),
-                                nullptr),
+  const H5Handle token_space(H5_CHECK(H5Screate_simple(static_cast<int>(spec.token_dims.size()),
+                                                       spec.token_dims.data(), nullptr),
+                                      path),
+                             H5Kind::kDataspace);
+  const H5Handle tokens(
+      H5_CHECK(H5Dcreate2(bucket.get(), "tokens", spec.token_type, token_space.get(), H5P_DEFAULT,
+                          H5P_DEFAULT, H5P_DEFAULT),
                path),
-      H5Kind::kDataspace);
-  const H5Handle tokens(H5_CHECK(H5Dcreate2(bucket.get(), "tokens", spec.token_type,
-                                            token_space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                                            H5P_DEFAULT),
-                                 path),
-                        H5Kind::kDataset);
+      H5Kind::kDataset);
   if (spec.with_source) {
     const hsize_t samples = spec.token_dims.empty() ? 0 : spec.token_dims[0];
     const H5Handle string_type = make_string_type();
     const H5Handle source_space(H5_CHECK(H5Screate_simple(1, &samples, nullptr), path),
                                 H5Kind::kDataspace);
-    const H5Handle source(H5_CHECK(H5Dcreate2(bucket.get(), "source", string_type.get(),
-                                              source_space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                                              H5P_DEFAULT),
-                                   path),
-                          H5Kind::kDataset);
+    const H5Handle source(
+        H5_CHECK(H5Dcreate2(bucket.get(), "source", string_type.get(), source_space.get(),
+                            H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 path),
+        H5Kind::kDataset);
   }
 }
 
@@ -157,8 +156,7 @@ TEST(ShardValidation, ThrowsInputErrorWhenSourceIsMissing) {
   RawShard spec;
   spec.with_source = false;
   write_raw_shard(path, spec);
-  expect_input_error([&] { ShardReader::open(path); },
-                     {path, "/buckets/1x8x8/source", "missing"});
+  expect_input_error([&] { ShardReader::open(path); }, {path, "/buckets/1x8x8/source", "missing"});
 }
 
 TEST(ShardValidation, ThrowsInputErrorWhenLatentTokensHoldNaN) {

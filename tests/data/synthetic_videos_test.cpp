@@ -31,8 +31,8 @@ TEST(SyntheticVideos, CaptionsDescribeShapesAndMotion) {
   for (int64_t index = 0; index < 200; ++index) {
     const std::string caption = render_synthetic_clip(1, index, BucketShape{8, 32, 32}).caption;
     EXPECT_EQ(caption.rfind("a", 0), 0u) << caption;
-    for (const char* word : {"circle", "square", "triangle", "moving", "bouncing", "red", "blue",
-                             "small", "large"}) {
+    for (const char* word :
+         {"circle", "square", "triangle", "moving", "bouncing", "red", "blue", "small", "large"}) {
       if (caption.find(word) != std::string::npos) words.insert(word);
     }
   }
