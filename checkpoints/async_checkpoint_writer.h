@@ -49,7 +49,7 @@ class AsyncCheckpointWriter {
 
   Reporter report_;
   std::thread worker_;
-  mutable std::mutex mutex_;  // guards the fields below, written by the worker
+  mutable std::mutex mutex_;          // guards the fields below, written by the worker
   std::exception_ptr pending_error_;  // not yet rethrown by wait()
   std::optional<std::string> last_error_;
   std::string last_saved_path_;

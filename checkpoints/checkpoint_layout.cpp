@@ -46,8 +46,8 @@ std::vector<StepFolder> list_step_folders(const std::string& root) {
     if (step) folders.push_back({*step, entry.path().string()});
   }
   if (error) {
-    throw RuntimeError(fmt::format("{}: cannot list checkpoint folders: {}", root,
-                                   error.message()));
+    throw RuntimeError(
+        fmt::format("{}: cannot list checkpoint folders: {}", root, error.message()));
   }
   std::sort(folders.begin(), folders.end(),
             [](const StepFolder& a, const StepFolder& b) { return a.step > b.step; });
@@ -80,9 +80,10 @@ void remove_leftover_folders(const std::string& root) {
   for (const fs::path& leftover : leftovers) {
     fs::remove_all(leftover, error);
     if (error) {
-      throw RuntimeError(fmt::format("{}: cannot remove the leftover folder of an interrupted "
-                                     "save: {}",
-                                     leftover.string(), error.message()));
+      throw RuntimeError(
+          fmt::format("{}: cannot remove the leftover folder of an interrupted "
+                      "save: {}",
+                      leftover.string(), error.message()));
     }
   }
 }

@@ -21,8 +21,7 @@ std::string read_manifest_text(const std::string& folder) {
   const fs::path path = fs::path(folder) / kManifestFileName;
   std::error_code error;
   if (!fs::is_regular_file(path, error)) {
-    throw InputError(fmt::format("{}: no {} (the save did not finish)", folder,
-                                 kManifestFileName));
+    throw InputError(fmt::format("{}: no {} (the save did not finish)", folder, kManifestFileName));
   }
   std::ifstream file(path, std::ios::binary);
   std::stringstream text;
@@ -35,25 +34,27 @@ void verify_file(const std::string& folder, const ManifestFile& expected) {
   const std::string path = (fs::path(folder) / expected.name).string();
   std::error_code error;
   if (!fs::is_regular_file(path, error)) {
-    throw InputError(fmt::format("{}: file {} listed in the manifest is missing", folder,
-                                 expected.name));
+    throw InputError(
+        fmt::format("{}: file {} listed in the manifest is missing", folder, expected.name));
   }
   FileDigest digest;
   try {
     digest = digest_file(path);
   } catch (const RuntimeError& read_error) {
-    throw InputError(fmt::format("{}: cannot read {}: {}", folder, expected.name,
-                                 read_error.what()));
+    throw InputError(
+        fmt::format("{}: cannot read {}: {}", folder, expected.name, read_error.what()));
   }
   if (digest.size != expected.size) {
-    throw InputError(fmt::format("{}: file {} has {} bytes, the manifest records {} (truncated "
-                                 "or replaced)",
-                                 folder, expected.name, digest.size, expected.size));
+    throw InputError(
+        fmt::format("{}: file {} has {} bytes, the manifest records {} (truncated "
+                    "or replaced)",
+                    folder, expected.name, digest.size, expected.size));
   }
   if (digest.crc32 != expected.crc32) {
-    throw InputError(fmt::format("{}: file {} has CRC-32 {:08x}, the manifest records {:08x} "
-                                 "(corrupted)",
-                                 folder, expected.name, digest.crc32, expected.crc32));
+    throw InputError(
+        fmt::format("{}: file {} has CRC-32 {:08x}, the manifest records {:08x} "
+                    "(corrupted)",
+                    folder, expected.name, digest.crc32, expected.crc32));
   }
 }
 
@@ -67,9 +68,8 @@ LoadedCheckpoint open_checkpoint(const std::string& folder) {
   const Manifest manifest =
       parse_manifest(read_manifest_text(folder), (fs::path(folder) / kManifestFileName).string());
   const std::string folder_name = fs::path(folder).lexically_normal().filename().string();
-  const std::optional<int64_t> folder_step =
-      parse_step_folder_name(folder_name.empty() ? fs::path(folder).parent_path().filename().string()
-                                                 : folder_name);
+  const std::optional<int64_t> folder_step = parse_step_folder_name(
+      folder_name.empty() ? fs::path(folder).parent_path().filename().string() : folder_name);
   if (folder_step && *folder_step != manifest.step) {
     throw InputError(fmt::format("{}: manifest records step {}, the folder name says {}", folder,
                                  manifest.step, *folder_step));
@@ -105,26 +105,27 @@ std::optional<LoadedCheckpoint> find_latest_checkpoint(const std::string& root,
   if (latest) {
     const std::optional<int64_t> latest_step = parse_step_folder_name(*latest);
     if (!latest_step) {
-      problems.push_back(fmt::format("{}/{} holds '{}', not a step folder name", root,
-                                     kLatestFileName, *latest));
+      problems.push_back(
+          fmt::format("{}/{} holds '{}', not a step folder name", root, kLatestFileName, *latest));
     } else {
       newest_allowed = *latest_step;
       const std::string latest_path = (fs::path(root) / *latest).string();
       std::error_code error;
       if (!fs::is_directory(latest_path, error)) {
-        problems.push_back(fmt::format("{}: named by {}/{} but missing", latest_path, root,
-                                       kLatestFileName));
+        problems.push_back(
+            fmt::format("{}: named by {}/{} but missing", latest_path, root, kLatestFileName));
       }
     }
   } else {
-    problems.push_back(fmt::format("{}/{} is missing; scanning the step folders", root,
-                                   kLatestFileName));
+    problems.push_back(
+        fmt::format("{}/{} is missing; scanning the step folders", root, kLatestFileName));
   }
   for (const StepFolder& folder : folders) {
     if (folder.step > newest_allowed) {
-      warnings.push_back(fmt::format("{}: newer than {}/{} ({}), ignored: a save was interrupted "
-                                     "before it updated {}",
-                                     folder.path, root, kLatestFileName, *latest, kLatestFileName));
+      warnings.push_back(
+          fmt::format("{}: newer than {}/{} ({}), ignored: a save was interrupted "
+                      "before it updated {}",
+                      folder.path, root, kLatestFileName, *latest, kLatestFileName));
       continue;
     }
     try {

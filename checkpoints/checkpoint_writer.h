@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoints/manifest.h"
 #include "checkpoints/retention.h"  // apply_retention, declared with the writer it follows
 #include "checkpoints/tensor_record.h"
 
@@ -43,5 +44,22 @@ using CommitPhaseHook = std::function<void(const char* phase)>;
 std::string write_checkpoint(const std::string& root, const CheckpointMeta& meta,
                              const std::vector<ShardFile>& shards,
                              const CommitPhaseHook& hook = {});
+
+// The same commit as building blocks, for a save spread over ranks: the coordinator calls
+// begin_checkpoint, then (after a barrier) every rank writes its own files with
+// write_shard_into, the coordinator gathers their ManifestFile entries and calls
+// commit_checkpoint. On failure anywhere, the coordinator calls abort_checkpoint.
+//
+// Creates root, removes leftover *.partial / *.deleting folders, creates an empty
+// <root>/step_N.partial and returns its path.
+std::string begin_checkpoint(const std::string& root, int64_t step);
+// Writes one shard file into the partial folder, fsyncs it, returns its name, size and CRC-32.
+ManifestFile write_shard_into(const std::string& partial_folder, const ShardFile& shard);
+// Phases 3 to 5: checks every listed file is there with its size, writes the manifest, renames
+// the folder, replaces `latest`. Returns the final folder.
+std::string commit_checkpoint(const std::string& root, const CheckpointMeta& meta,
+                              std::vector<ManifestFile> files, const CommitPhaseHook& hook = {});
+// Removes <root>/step_N.partial; never throws (it runs while another error is in flight).
+void abort_checkpoint(const std::string& root, int64_t step) noexcept;
 
 }  // namespace vdit::checkpoints

@@ -1,10 +1,9 @@
 #include "checkpoints/durable_file.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <unistd.h>
 #include <zlib.h>
-
-#include <fmt/core.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -75,8 +74,7 @@ void replace_file_atomically(const std::string& path, const std::string& text) {
 
 void rename_durably(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
-    throw RuntimeError(fmt::format("renaming {} to {} failed: {}", from, to,
-                                   std::strerror(errno)));
+    throw RuntimeError(fmt::format("renaming {} to {} failed: {}", from, to, std::strerror(errno)));
   }
   fsync_path(parent_of(to));
 }

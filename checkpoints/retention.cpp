@@ -28,9 +28,10 @@ std::vector<int64_t> steps_to_keep(std::vector<int64_t> steps, int64_t keep_last
 
 void apply_retention(const std::string& root, int64_t keep_last, int64_t keep_every) {
   if (keep_last < 1 || keep_every < 0) {
-    throw InputError(fmt::format("checkpoint retention: keep_last is {} (expected >= 1), "
-                                 "keep_every is {} (expected >= 0)",
-                                 keep_last, keep_every));
+    throw InputError(
+        fmt::format("checkpoint retention: keep_last is {} (expected >= 1), "
+                    "keep_every is {} (expected >= 0)",
+                    keep_last, keep_every));
   }
   const std::vector<StepFolder> folders = list_step_folders(root);
   int64_t latest_step = -1;
@@ -49,8 +50,8 @@ void apply_retention(const std::string& root, int64_t keep_last, int64_t keep_ev
     std::error_code error;
     fs::remove_all(doomed, error);
     if (error) {
-      throw RuntimeError(fmt::format("{}: cannot delete old checkpoint: {}", doomed,
-                                     error.message()));
+      throw RuntimeError(
+          fmt::format("{}: cannot delete old checkpoint: {}", doomed, error.message()));
     }
   }
 }

@@ -11,8 +11,8 @@ namespace vdit::checkpoints {
 
 using data::H5Handle;
 using data::H5Kind;
-using data::Hdf5Lock;
 using data::hdf5_mutex;
+using data::Hdf5Lock;
 
 namespace {
 
@@ -38,14 +38,13 @@ void write_tensor(hid_t file, hid_t link_properties, const TensorRecord& tensor,
                   const std::string& path) {
   const std::string context = fmt::format("{}: writing tensor '{}'", path, tensor.name);
   const std::vector<hsize_t> dims = to_hsize(tensor.shape);
-  const H5Handle space(H5_CHECK(dims.empty() ? H5Screate(H5S_SCALAR)
-                                             : H5Screate_simple(static_cast<int>(dims.size()),
-                                                                dims.data(), nullptr),
-                                context),
-                       H5Kind::kDataspace);
-  const H5Handle dataset(H5_CHECK(H5Dcreate2(file, tensor.name.c_str(), H5T_IEEE_F32LE,
-                                             space.get(), link_properties, H5P_DEFAULT,
-                                             H5P_DEFAULT),
+  const H5Handle space(
+      H5_CHECK(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               context),
+      H5Kind::kDataspace);
+  const H5Handle dataset(H5_CHECK(H5Dcreate2(file, tensor.name.c_str(), H5T_IEEE_F32LE, space.get(),
+                                             link_properties, H5P_DEFAULT, H5P_DEFAULT),
                                   context),
                          H5Kind::kDataset);
   if (!tensor.values.empty()) {
@@ -61,10 +60,11 @@ void write_tensor(hid_t file, hid_t link_properties, const TensorRecord& tensor,
 void check_record(const TensorRecord& tensor, const std::string& path) {
   std::string problem = name_problem(tensor.name);
   if (problem.empty()) {
-    problem = placement_problem(
-        {tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape});
+    problem =
+        placement_problem({tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape});
   }
-  if (problem.empty() && static_cast<int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
+  if (problem.empty() &&
+      static_cast<int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
     problem = fmt::format("{} values for shape {} ({} expected)", tensor.values.size(),
                           describe_shape(tensor.shape), element_count(tensor.shape));
   }
@@ -87,16 +87,16 @@ void write_shard_file(const std::string& path, const std::vector<TensorRecord>& 
   for (const TensorRecord& tensor : tensors) {
     check_record(tensor, path);
     if (!names.insert(tensor.name).second) {
-      throw RuntimeError(fmt::format("{}: tensor '{}' appears twice in one shard file", path,
-                                     tensor.name));
+      throw RuntimeError(
+          fmt::format("{}: tensor '{}' appears twice in one shard file", path, tensor.name));
     }
   }
   data::silence_hdf5_error_printing();
   Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("{}: creating checkpoint shard", path);
-  const H5Handle file(H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                               context),
-                      H5Kind::kFile);
+  const H5Handle file(
+      H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), context),
+      H5Kind::kFile);
   data::write_string_attribute(file.get(), "format", kShardFormat);
   data::write_int_attributes(file.get(), "version", {kShardVersion});
   // Names such as "model/blocks.0.attn.qkv.weight" create their groups on the way.
@@ -122,8 +122,8 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
   }
   const auto version = data::read_int_attributes(file.get(), "version", path);
   if (!version || version->size() != 1 || (*version)[0] != kShardVersion) {
-    throw InputError(fmt::format("{}: attribute 'version' is missing or not {}", path,
-                                 kShardVersion));
+    throw InputError(
+        fmt::format("{}: attribute 'version' is missing or not {}", path, kShardVersion));
   }
   std::vector<std::string> links;
   H5_CHECK_INPUT(H5Lvisit(file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links),
@@ -135,8 +135,8 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
     const H5I_type_t object_type = H5Iget_type(any_object);
     H5Oclose(any_object);
     if (object_type != H5I_DATASET) continue;  // a group on the way to a dataset
-    const H5Handle object(
-        H5_CHECK_INPUT(H5Dopen2(file.get(), link.c_str(), H5P_DEFAULT), where), H5Kind::kDataset);
+    const H5Handle object(H5_CHECK_INPUT(H5Dopen2(file.get(), link.c_str(), H5P_DEFAULT), where),
+                          H5Kind::kDataset);
     StoredPiece piece{file_name, link, {}};
     const H5Handle space(H5_CHECK_INPUT(H5Dget_space(object.get()), where), H5Kind::kDataspace);
     for (const hsize_t dim : data::dataspace_dims(space.get())) {
@@ -146,9 +146,10 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
     const auto split_dim = data::read_int_attributes(object.get(), "split_dim", where);
     const auto offset = data::read_int_attributes(object.get(), "offset", where);
     if (!global_shape || !split_dim || split_dim->size() != 1 || !offset || offset->size() != 1) {
-      throw InputError(fmt::format("{}: attributes global_shape, split_dim and offset are "
-                                   "missing or malformed",
-                                   where));
+      throw InputError(
+          fmt::format("{}: attributes global_shape, split_dim and offset are "
+                      "missing or malformed",
+                      where));
     }
     piece.placement.global_shape = *global_shape;
     piece.placement.split_dim = (*split_dim)[0];
@@ -167,13 +168,13 @@ std::vector<float> read_piece_values(const std::string& path, const StoredPiece&
   const std::string where = fmt::format("{}: dataset '{}'", path, piece.name);
   const H5Handle file(H5_CHECK_INPUT(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), where),
                       H5Kind::kFile);
-  const H5Handle dataset(H5_CHECK_INPUT(H5Dopen2(file.get(), piece.name.c_str(), H5P_DEFAULT),
-                                        where),
-                         H5Kind::kDataset);
+  const H5Handle dataset(
+      H5_CHECK_INPUT(H5Dopen2(file.get(), piece.name.c_str(), H5P_DEFAULT), where),
+      H5Kind::kDataset);
   const H5Handle type(H5_CHECK_INPUT(H5Dget_type(dataset.get()), where), H5Kind::kDatatype);
   if (H5Tget_class(type.get()) != H5T_FLOAT) {
-    throw InputError(fmt::format("{} has dtype {}, expected float32", where,
-                                 data::describe_dtype(type.get())));
+    throw InputError(
+        fmt::format("{} has dtype {}, expected float32", where, data::describe_dtype(type.get())));
   }
   const H5Handle space(H5_CHECK_INPUT(H5Dget_space(dataset.get()), where), H5Kind::kDataspace);
   const std::vector<hsize_t> dims = data::dataspace_dims(space.get());
@@ -183,9 +184,9 @@ std::vector<float> read_piece_values(const std::string& path, const StoredPiece&
   }
   std::vector<float> values(static_cast<size_t>(element_count(piece.placement.shape)));
   if (!values.empty()) {
-    H5_CHECK_INPUT(H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                           values.data()),
-                   where);
+    H5_CHECK_INPUT(
+        H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+        where);
   }
   return values;
 }

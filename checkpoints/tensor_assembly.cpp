@@ -25,10 +25,10 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
   const PiecePlacement& first = pieces.front().placement;
   for (const StoredPiece& piece : pieces) {
     if (piece.placement.global_shape != first.global_shape) {
-      throw InputError(fmt::format(
-          "{}: tensor '{}' has global shape {} in {} but {} in {}", where, name,
-          describe_shape(first.global_shape), pieces.front().file_name,
-          describe_shape(piece.placement.global_shape), piece.file_name));
+      throw InputError(fmt::format("{}: tensor '{}' has global shape {} in {} but {} in {}", where,
+                                   name, describe_shape(first.global_shape),
+                                   pieces.front().file_name,
+                                   describe_shape(piece.placement.global_shape), piece.file_name));
     }
   }
   // A whole copy is enough (a replicated tensor, e.g. a LayerNorm weight on every TP rank).
@@ -58,8 +58,9 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
       throw InputError(fmt::format(
           "{}: tensor '{}' pieces along dim {} {} at {} (piece [{}, {}) in {}): the shard files "
           "do not cover the global shape {} exactly",
-          where, name, first.split_dim, piece.placement.offset < covered ? "overlap" : "leave a gap",
-          covered, piece.placement.offset, piece.placement.offset + extent(piece), piece.file_name,
+          where, name, first.split_dim,
+          piece.placement.offset < covered ? "overlap" : "leave a gap", covered,
+          piece.placement.offset, piece.placement.offset + extent(piece), piece.file_name,
           describe_shape(first.global_shape)));
     }
     covered += extent(piece);
@@ -67,9 +68,10 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
   }
   const int64_t full = first.global_shape[static_cast<size_t>(first.split_dim)];
   if (covered != full) {
-    throw InputError(fmt::format("{}: tensor '{}' pieces cover [0, {}) of dim {}, expected [0, {})"
-                                 ": a shard file is missing",
-                                 where, name, covered, first.split_dim, full));
+    throw InputError(
+        fmt::format("{}: tensor '{}' pieces cover [0, {}) of dim {}, expected [0, {})"
+                    ": a shard file is missing",
+                    where, name, covered, first.split_dim, full));
   }
   return plan;
 }

@@ -42,9 +42,10 @@ std::string placement_problem(const PiecePlacement& placement) {
                            placement.offset, placement.offset + shape[d], dim, global[d]);
       }
     } else if (shape[d] != global[d]) {
-      return fmt::format("shard shape {} differs from global shape {} in dim {}, which is not "
-                         "the split dim {}",
-                         describe_shape(shape), describe_shape(global), dim, placement.split_dim);
+      return fmt::format(
+          "shard shape {} differs from global shape {} in dim {}, which is not "
+          "the split dim {}",
+          describe_shape(shape), describe_shape(global), dim, placement.split_dim);
     }
   }
   return "";

@@ -1,9 +1,10 @@
 // Background saves: back-to-back submits, failures that leave `latest` alone.
+#include "checkpoints/async_checkpoint_writer.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "checkpoints/async_checkpoint_writer.h"
 #include "checkpoints/checkpoint_reader.h"
 #include "core/error.h"
 #include "tests/checkpoints/test_checkpoints.h"

@@ -22,8 +22,7 @@ void save_and_die_at(const std::string& root, int64_t step, const std::string& p
   if (child == 0) {
     try {
       write_checkpoint(root, testing::sample_meta(step),
-                       testing::sample_shards(static_cast<float>(step)),
-                       [&](const char* reached) {
+                       testing::sample_shards(static_cast<float>(step)), [&](const char* reached) {
                          if (phase == reached) ::_exit(1);
                        });
     } catch (...) {
@@ -66,15 +65,16 @@ TEST_P(CheckpointCrash, LeavesCompleteCheckpointWhenProcessDiesAtPhase) {
   EXPECT_EQ(after->step, 300);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryPhase, CheckpointCrash,
-    ::testing::Values(CrashCase{"files_written", 100}, CrashCase{"manifest_written", 100},
-                      CrashCase{"renamed", 100}, CrashCase{"latest_replaced", 200}),
-    [](const ::testing::TestParamInfo<CrashCase>& info) {
-      std::string name = info.param.phase;
-      name.erase(std::remove(name.begin(), name.end(), '_'), name.end());
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(EveryPhase, CheckpointCrash,
+                         ::testing::Values(CrashCase{"files_written", 100},
+                                           CrashCase{"manifest_written", 100},
+                                           CrashCase{"renamed", 100},
+                                           CrashCase{"latest_replaced", 200}),
+                         [](const ::testing::TestParamInfo<CrashCase>& info) {
+                           std::string name = info.param.phase;
+                           name.erase(std::remove(name.begin(), name.end(), '_'), name.end());
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace vdit::checkpoints

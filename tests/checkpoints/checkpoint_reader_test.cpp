@@ -1,9 +1,10 @@
 // Finding the checkpoint to resume from when the newest one is damaged or incomplete.
+#include "checkpoints/checkpoint_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
 #include "checkpoints/shard_file.h"
 #include "core/error.h"
@@ -40,7 +41,8 @@ TEST(FindLatestCheckpoint, FallsBackWhenOneByteOfAShardIsCorrupted) {
   TempRoot root;
   testing::save_sample(root.path(), 100);
   const std::string newest = testing::save_sample(root.path(), 200);
-  testing::flip_byte(newest + "/model-tp1-of-2.h5", testing::file_size(newest + "/model-tp1-of-2.h5") / 2);
+  testing::flip_byte(newest + "/model-tp1-of-2.h5",
+                     testing::file_size(newest + "/model-tp1-of-2.h5") / 2);
 
   std::vector<std::string> warnings;
   const auto loaded = find_latest_checkpoint(root.path(), warnings);
@@ -120,8 +122,7 @@ TEST(FindLatestCheckpoint, ThrowsNamingEachFolderWhenNoneIsLoadable) {
   } catch (const InputError& error) {
     const std::string message = error.what();
     EXPECT_NE(message.find("step_000000100: no manifest.json"), std::string::npos) << message;
-    EXPECT_NE(message.find("step_000000200: file model-tp0-of-2.h5 has CRC-32"),
-              std::string::npos)
+    EXPECT_NE(message.find("step_000000200: file model-tp0-of-2.h5 has CRC-32"), std::string::npos)
         << message;
   }
 }

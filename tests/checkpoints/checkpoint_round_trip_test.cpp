@@ -119,6 +119,34 @@ TEST(WriteCheckpoint, ThrowsWhenStateIsNotAJsonObject) {
   EXPECT_FALSE(fs::exists(root / "step_000000001.partial"));
 }
 
+TEST(CommitCheckpoint, CommitsFilesThatRanksWroteSeparately) {
+  TempRoot root;
+  const std::string partial = begin_checkpoint(root.path(), 40);
+  EXPECT_EQ(partial, root / "step_000000040.partial");
+  std::vector<ManifestFile> gathered;  // what the coordinator would gather from each rank
+  for (const ShardFile& shard : testing::sample_shards(40.0f)) {
+    gathered.push_back(write_shard_into(partial, shard));
+  }
+  const std::string folder = commit_checkpoint(root.path(), testing::sample_meta(40), gathered);
+  const LoadedCheckpoint loaded = open_checkpoint(folder);
+  EXPECT_EQ(read_full_tensor(loaded, "model/blocks.0.attn.qkv.weight"),
+            testing::pattern(24, 40.0f));
+  EXPECT_EQ(testing::read_text(root / "latest"), "step_000000040\n");
+}
+
+TEST(CommitCheckpoint, ThrowsWithoutRenamingWhenARankFileIsMissing) {
+  TempRoot root;
+  const std::string partial = begin_checkpoint(root.path(), 40);
+  const ManifestFile written = write_shard_into(partial, testing::sample_shards(40.0f)[0]);
+  const ManifestFile never_written{"model-tp1-of-2.h5", 100, 0};
+  EXPECT_THROW(commit_checkpoint(root.path(), testing::sample_meta(40), {written, never_written}),
+               RuntimeError);
+  EXPECT_FALSE(fs::exists(root / "step_000000040"));
+  EXPECT_FALSE(fs::exists(root / "latest"));
+  abort_checkpoint(root.path(), 40);
+  EXPECT_FALSE(fs::exists(partial));
+}
+
 TEST(StepFolderName, PadsToNineDigitsAndParsesBack) {
   EXPECT_EQ(step_folder_name(1200), "step_000001200");
   EXPECT_EQ(parse_step_folder_name("step_000001200"), 1200);

@@ -28,9 +28,9 @@ TEST(ReadFullTensor, ReassemblesUnevenShardsSplitAlongDim1) {
   TempRoot root;
   // A [2, 5, 3] tensor cut along dim 1 into [0, 2) and [2, 5), stored in reverse file order.
   const std::vector<int64_t> global{2, 5, 3};
-  const LoadedCheckpoint loaded = save_and_open(
-      root.path(), {{"a.h5", {testing::piece_of("w", global, 1, 2, 3, 4.0f)}},
-                    {"b.h5", {testing::piece_of("w", global, 1, 0, 2, 4.0f)}}});
+  const LoadedCheckpoint loaded =
+      save_and_open(root.path(), {{"a.h5", {testing::piece_of("w", global, 1, 2, 3, 4.0f)}},
+                                  {"b.h5", {testing::piece_of("w", global, 1, 0, 2, 4.0f)}}});
   EXPECT_EQ(read_full_tensor(loaded, "w"), testing::pattern(30, 4.0f));
 }
 
@@ -52,8 +52,8 @@ TEST(ReadFullTensor, UsesOneCopyWhenPiecesAreReplicated) {
 TEST(OpenCheckpoint, ThrowsNamingTensorWhenAShardPieceIsMissing) {
   TempRoot root;
   // Only TP rank 0 of 2 saved its half.
-  const std::vector<ShardFile> shards{{"model-tp0-of-2.h5",
-                                       {testing::piece_of("w", {6, 4}, 0, 0, 3, 1.0f)}}};
+  const std::vector<ShardFile> shards{
+      {"model-tp0-of-2.h5", {testing::piece_of("w", {6, 4}, 0, 0, 3, 1.0f)}}};
   const std::string folder = write_checkpoint(root.path(), testing::sample_meta(1), shards);
   try {
     open_checkpoint(folder);
@@ -67,9 +67,8 @@ TEST(OpenCheckpoint, ThrowsNamingTensorWhenAShardPieceIsMissing) {
 
 TEST(OpenCheckpoint, ThrowsWhenPiecesOverlap) {
   TempRoot root;
-  const std::vector<ShardFile> shards{
-      {"a.h5", {testing::piece_of("w", {6, 4}, 0, 0, 4, 1.0f)}},
-      {"b.h5", {testing::piece_of("w", {6, 4}, 0, 3, 3, 1.0f)}}};
+  const std::vector<ShardFile> shards{{"a.h5", {testing::piece_of("w", {6, 4}, 0, 0, 4, 1.0f)}},
+                                      {"b.h5", {testing::piece_of("w", {6, 4}, 0, 3, 3, 1.0f)}}};
   const std::string folder = write_checkpoint(root.path(), testing::sample_meta(1), shards);
   EXPECT_THROW(open_checkpoint(folder), InputError);
 }

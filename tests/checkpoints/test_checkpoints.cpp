@@ -71,8 +71,9 @@ std::vector<ShardFile> sample_shards(float seed) {
   ShardFile tp0{"model-tp0-of-2.h5",
                 {piece_of(qkv, {6, 4}, 0, 0, 3, seed), whole_tensor("model/final.bias", {5}, seed),
                  whole_tensor("ema/proj", {2, 3}, seed + 0.25f)}};
-  ShardFile tp1{"model-tp1-of-2.h5",
-                {piece_of(qkv, {6, 4}, 0, 3, 3, seed), whole_tensor("model/final.bias", {5}, seed)}};
+  ShardFile tp1{
+      "model-tp1-of-2.h5",
+      {piece_of(qkv, {6, 4}, 0, 3, 3, seed), whole_tensor("model/final.bias", {5}, seed)}};
   return {tp0, tp1};
 }
 
