@@ -114,6 +114,8 @@ struct TrainingConfig {
   std::string precision = "fp32";  // "fp32" or "bf16" (autocast on CUDA; fp32 master weights)
   std::string device = "cpu";      // "cpu" or "cuda"
   double max_minutes = 0;          // stop (and save) after this wall time; 0 = no limit
+  // Stop (and save) after this many steps in this invocation; a later `vdit train` resumes. 0 = off.
+  int64_t stop_after_steps = 0;
 
   template <class V>
   void visit(V& v) {
@@ -126,6 +128,7 @@ struct TrainingConfig {
     v("precision", precision);
     v("device", device);
     v("max_minutes", max_minutes);
+    v("stop_after_steps", stop_after_steps);
   }
 };
 

@@ -1,0 +1,41 @@
+// `vdit train CONFIG [--run-dir DIR] [--set k=v ...] [--resume auto|none|PATH]`
+#include <fmt/core.h>
+
+#include <boost/program_options.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "orchestrator/single_process_run.h"
+
+namespace vdit::cli {
+
+int run_train(const Args& args) {
+  namespace po = boost::program_options;
+  orchestrator::TrainRequest request;
+  po::options_description options("vdit train [CONFIG] [options]\n\nTrains (or resumes) a run. Without CONFIG the embedded defaults are used");
+  options.add_options()
+      ("help,h", "show this help")
+      ("run-dir", po::value(&request.run_dir)->default_value("runs/default"), "the run folder (config.toml, metrics.jsonl, checkpoints/, samples/, logs/)")
+      ("set", po::value(&request.overrides)->composing(), "override a config field: --set training.steps=100 (repeatable)")
+      ("resume", po::value(&request.resume)->default_value("auto"), "auto (latest checkpoint of the run folder, if any), none, or a checkpoint folder");
+  po::options_description hidden;
+  hidden.add_options()("config", po::value(&request.config_path));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("config", 1);
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw InputError(fmt::format("{} (see vdit train --help)", error.what()));
+  }
+  if (values.count("help")) {
+    fmt::print("{}\n", (std::ostringstream() << options).str());
+    return kExitOk;
+  }
+  return orchestrator::run_single_process(request);
+}
+
+}  // namespace vdit::cli

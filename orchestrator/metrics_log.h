@@ -1,0 +1,47 @@
+// Per-step metrics: one JSON object per logged step in metrics.jsonl, and the console line.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+namespace vdit::orchestrator {
+
+struct StepMetrics {
+  int64_t step = 0;  // optimizer steps done (1-based after the step)
+  int64_t stage = 0; // 1-based stage number
+  std::string stage_name;
+  double loss = 0;
+  double diffusion_loss = 0;
+  double temporal_loss = 0;
+  double motion_loss = 0;
+  double grad_norm = 0;
+  double lr = 0;
+  double samples_per_second = 0;
+  double tokens_per_second = 0;
+  double step_seconds = 0;
+  double data_wait_percent = 0;
+  double peak_memory_mb = 0;
+  double mfu = 0;  // model FLOP utilisation in [0, 1]
+  int64_t samples_consumed = 0;  // of this stage
+  std::string bucket;  // "TxHxW" of the step's global batch
+};
+
+class MetricsLog {
+ public:
+  // Appends to `path` (a resumed run continues the same file).
+  explicit MetricsLog(const std::string& path);
+  void write(const StepMetrics& metrics);
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+// "stage 2/5 clips | step 40 | loss 0.1234 (diff 0.12 temp 0.01 mot 0.00) | ..."
+std::string console_line(const StepMetrics& metrics, int64_t stage_count);
+
+// Peak resident memory of this process (VmHWM), in MB; 0 if unknown.
+double peak_memory_mb();
+
+}  // namespace vdit::orchestrator

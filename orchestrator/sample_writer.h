@@ -1,0 +1,29 @@
+// `vdit sample`: load a checkpoint's model (EMA weights by default), sample videos for captions,
+// write each as an animated GIF and PNG frames.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vdit::orchestrator {
+
+struct SampleRequest {
+  std::string run_dir;     // sample from the run's latest checkpoint ...
+  std::string checkpoint;  // ... or from this checkpoint folder
+  std::vector<std::string> captions;
+  int64_t frames = 8;
+  int64_t height = 32;
+  int64_t width = 32;
+  int64_t steps = -1;       // < 0: the run config's diffusion.sample_steps
+  std::string sampler;      // empty: diffusion.sampler
+  double guidance = -1;     // < 0: diffusion.guidance_scale
+  uint64_t seed = 0;
+  bool raw_weights = false;
+  std::string out_dir;      // empty: <run>/samples/step_<N>
+  int gif_scale = 4;
+};
+
+// Returns the files written. InputError for a missing checkpoint or a size the patch cannot cut.
+std::vector<std::string> write_samples(const SampleRequest& request);
+
+}  // namespace vdit::orchestrator

@@ -1,0 +1,88 @@
+#include "worker/training/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include "core/config_io.h"
+#include "core/config_validate.h"
+#include "worker/training/lr_schedule.h"
+#include "worker/training/stage_losses.h"
+
+namespace vdit::training {
+namespace {
+
+RunConfig tiny_config() {
+  RunConfig config = parse_run_config("", "test.toml",
+                                      {"model.hidden_size=32", "model.depth=2", "model.num_heads=2",
+                                       "model.caption_length=8", "optimizer.lr=3e-3", "optimizer.ema_decay=0.9"});
+  resolve_and_validate(config);
+  return config;
+}
+
+// A fixed local batch of 4 clips of 2 frames at 8x8 pixels (patch 4 -> 8 tokens of 48 values).
+data::LocalBatch fixed_batch() {
+  data::LocalBatch batch;
+  batch.bucket = data::BucketShape{2, 8, 8};
+  batch.grid = data::PatchGrid{2, 2, 2};
+  batch.batch = 4;
+  batch.tokens_per_sample_local = 8;
+  batch.token_dim = 48;
+  const auto tokens = torch::rand({4, 8, 48}) * 2 - 1;
+  batch.tokens.assign(tokens.data_ptr<float>(), tokens.data_ptr<float>() + tokens.numel());
+  batch.caption_length = 8;
+  batch.caption_ids.assign(32, 5);
+  batch.global_sample_index = {0, 1, 2, 3};
+  return batch;
+}
+
+TEST(Trainer, OverfitsAFixedBatchByMoreThanTenTimes) {
+  torch::manual_seed(0);
+  const RunConfig config = tiny_config();
+  Trainer trainer(config, torch::kCPU);
+  const data::LocalBatch batch = fixed_batch();
+  StepPlan plan;  // step 0 every time: the same noise and timesteps, so the model can memorize
+  plan.lr = 3e-3;
+  const double first = trainer.train_step(batch, plan).loss;
+  double last = first;
+  for (int i = 0; i < 150; ++i) last = trainer.train_step(batch, plan).loss;
+  EXPECT_LT(last, first / 10) << "first " << first << " last " << last;
+}
+
+TEST(Trainer, MicroBatchesGiveTheSameStepAsOneBatch) {
+  RunConfig config = tiny_config();
+  const data::LocalBatch batch = fixed_batch();
+  StepPlan plan;
+  plan.lr = 1e-3;
+  plan.temporal_weight = 0.1;
+  Trainer whole(config, torch::kCPU);
+  config.training.micro_batch = 1;
+  Trainer micro(config, torch::kCPU);
+  const auto a = whole.train_step(batch, plan), b = micro.train_step(batch, plan);
+  EXPECT_NEAR(a.loss, b.loss, 1e-5);
+  EXPECT_NEAR(a.grad_norm, b.grad_norm, 1e-4 * a.grad_norm);
+  const auto pa = whole.model()->parameters(), pb = micro.model()->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-5, 1e-6)) << i;
+}
+
+TEST(LrSchedule, WarmsUpLinearlyThenDecaysToTheFloor) {
+  const LrSchedule schedule{1.0, 10, 110, 0.1};
+  EXPECT_DOUBLE_EQ(schedule.at(0), 0.1);
+  EXPECT_DOUBLE_EQ(schedule.at(9), 1.0);
+  EXPECT_DOUBLE_EQ(schedule.at(10), 1.0);
+  EXPECT_NEAR(schedule.at(60), 0.55, 1e-12);  // half-way down the cosine
+  EXPECT_DOUBLE_EQ(schedule.at(110), 0.1);
+  EXPECT_DOUBLE_EQ(schedule.at(500), 0.1);
+}
+
+TEST(StageLosses, VanishForPerfectPredictionAndConstantVelocity) {
+  const auto truth = torch::randn({2, 12, 5});  // 3 frames of 4 tokens
+  EXPECT_EQ(temporal_consistency_loss(truth, truth, 4).item<float>(), 0.0f);
+  EXPECT_GT(temporal_consistency_loss(truth + torch::randn({2, 12, 5}), truth, 4).item<float>(), 0.0f);
+  // frames 0, 1, 2 at constant velocity: no second difference
+  const auto frame = torch::randn({2, 4, 5});
+  const auto linear = torch::cat({frame, frame * 2, frame * 3}, 1);
+  EXPECT_NEAR(motion_smoothness_loss(linear, 4).item<float>(), 0.0f, 1e-10);
+  EXPECT_EQ(motion_smoothness_loss(torch::randn({2, 8, 5}), 4).item<float>(), 0.0f);  // 2 frames: undefined -> 0
+}
+
+}  // namespace
+}  // namespace vdit::training

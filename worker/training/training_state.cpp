@@ -1,0 +1,83 @@
+#include "worker/training/training_state.h"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include "checkpoints/tensor_assembly.h"
+#include "core/error.h"
+
+namespace vdit::training {
+namespace {
+
+checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor& tensor) {
+  const auto host = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  checkpoints::TensorRecord record;
+  record.name = name;
+  record.global_shape = host.sizes().vec();
+  record.shape = record.global_shape;
+  record.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  return record;
+}
+
+void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint, const std::string& name) {
+  std::vector<int64_t> shape;
+  std::vector<float> values = checkpoints::read_full_tensor(checkpoint, name, &shape);
+  if (shape != target.sizes().vec()) {
+    throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config", checkpoint.path,
+                                 name, fmt::join(shape, "x"), fmt::join(target.sizes().vec(), "x")));
+  }
+  torch::NoGradGuard no_grad;
+  target.copy_(torch::from_blob(values.data(), shape, torch::kFloat32).to(target.device(), target.dtype()));
+}
+
+// LibTorch keys optimizer state by the parameter's TensorImpl address, printed as a string.
+std::string optimizer_state_key(const torch::Tensor& parameter) {
+  return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+bool has_tensor(const checkpoints::LoadedCheckpoint& checkpoint, const std::string& name) {
+  return checkpoint.tensors.count(name) != 0;
+}
+
+}  // namespace
+
+std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer) {
+  std::vector<checkpoints::TensorRecord> records;
+  auto& optimizer = trainer.optimizer();
+  for (const auto& item : trainer.model()->named_parameters()) {
+    records.push_back(record_of("model/" + item.key(), item.value()));
+    if (trainer.ema() != nullptr) records.push_back(record_of("ema/" + item.key(), trainer.ema()->shadow()[item.key()]));
+    const auto found = optimizer.state().find(optimizer_state_key(item.value()));
+    if (found == optimizer.state().end()) continue;  // no step taken yet
+    const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
+    records.push_back(record_of("optim/exp_avg/" + item.key(), state.exp_avg()));
+    records.push_back(record_of("optim/exp_avg_sq/" + item.key(), state.exp_avg_sq()));
+    records.push_back(record_of("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())})));
+  }
+  return records;
+}
+
+void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoint& checkpoint) {
+  auto& optimizer = trainer.optimizer();
+  for (auto& item : trainer.model()->named_parameters()) {
+    copy_into(item.value(), checkpoint, "model/" + item.key());
+    if (trainer.ema() != nullptr) copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key());
+    if (!has_tensor(checkpoint, "optim/step/" + item.key())) continue;
+    auto state = std::make_unique<torch::optim::AdamWParamState>();
+    state->exp_avg(torch::zeros_like(item.value()));
+    state->exp_avg_sq(torch::zeros_like(item.value()));
+    copy_into(state->exp_avg(), checkpoint, "optim/exp_avg/" + item.key());
+    copy_into(state->exp_avg_sq(), checkpoint, "optim/exp_avg_sq/" + item.key());
+    std::vector<int64_t> shape;
+    state->step(static_cast<int64_t>(checkpoints::read_full_tensor(checkpoint, "optim/step/" + item.key(), &shape)[0]));
+    optimizer.state()[optimizer_state_key(item.value())] = std::move(state);
+  }
+}
+
+void load_model_weights(model::VideoDiT& model, const checkpoints::LoadedCheckpoint& checkpoint, bool use_ema) {
+  const std::string prefix =
+      use_ema && has_tensor(checkpoint, "ema/" + model->named_parameters().begin()->key()) ? "ema/" : "model/";
+  for (auto& item : model->named_parameters()) copy_into(item.value(), checkpoint, prefix + item.key());
+}
+
+}  // namespace vdit::training
