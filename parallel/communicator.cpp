@@ -47,9 +47,10 @@ void Communicator::all_reduce_avg(const torch::Tensor& tensor) const {
 
 torch::Tensor Communicator::reduce_scatter_sum(const torch::Tensor& input) const {
   if (input.dim() == 0 || input.size(0) % size() != 0) {
-    throw RuntimeError(fmt::format("reduce_scatter_sum: dim 0 of shape {} must divide by the {} "
-                                   "ranks of the group",
-                                   shape_of(input), size()));
+    throw RuntimeError(
+        fmt::format("reduce_scatter_sum: dim 0 of shape {} must divide by the {} "
+                    "ranks of the group",
+                    shape_of(input), size()));
   }
   std::vector<int64_t> output_shape = input.sizes().vec();
   output_shape[0] /= size();
@@ -74,14 +75,16 @@ torch::Tensor Communicator::all_to_all(const torch::Tensor& input, int64_t scatt
   const int64_t rank_count = size();
   const int64_t dims = input.dim();
   if (scatter_dim < 0 || scatter_dim >= dims || gather_dim < 0 || gather_dim >= dims) {
-    throw RuntimeError(fmt::format("all_to_all: scatter_dim {} and gather_dim {} must lie in [0, {}) "
-                                   "for shape {}",
-                                   scatter_dim, gather_dim, dims, shape_of(input)));
+    throw RuntimeError(
+        fmt::format("all_to_all: scatter_dim {} and gather_dim {} must lie in [0, {}) "
+                    "for shape {}",
+                    scatter_dim, gather_dim, dims, shape_of(input)));
   }
   if (input.size(scatter_dim) % rank_count != 0) {
-    throw RuntimeError(fmt::format("all_to_all: dim {} of shape {} must divide by the {} ranks of "
-                                   "the group",
-                                   scatter_dim, shape_of(input), rank_count));
+    throw RuntimeError(
+        fmt::format("all_to_all: dim {} of shape {} must divide by the {} ranks of "
+                    "the group",
+                    scatter_dim, shape_of(input), rank_count));
   }
   // Split scatter_dim into (rank_count, chunk) and bring the rank index to the front, so block i
   // of the contiguous send buffer is the chunk for rank i: [rank_count, ...chunk shape].

@@ -1,5 +1,4 @@
-// Communicator: collectives on torch tensors over one group of ranks, behind a small backend
-// interface (MPI for CPU tensors, NCCL for CUDA tensors) held by a cheap-to-copy value handle.
+// Communicator: tensor collectives over one group of ranks, behind a small backend interface.
 #pragma once
 
 #include <torch/torch.h>
@@ -34,6 +33,8 @@ class CommunicatorBackend {
   virtual void barrier() = 0;
 };
 
+// A cheap-to-copy value handle: copies share one backend (MpiCommunicator for CPU tensors,
+// NcclCommunicator for CUDA tensors, DeviceRoutedCommunicator for both).
 // Every rank of the group must make the same calls in the same order with tensors of the same
 // shape and dtype (except send/recv). Supported dtypes: float32, float64, bfloat16, float16,
 // int64, int32, uint8. Non-contiguous tensors are accepted; in-place results are written back.

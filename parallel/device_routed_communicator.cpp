@@ -13,10 +13,11 @@ DeviceRoutedCommunicator::DeviceRoutedCommunicator(std::shared_ptr<CommunicatorB
     : host_(std::move(host)), device_(std::move(device)) {
   if (!host_ || !device_) throw RuntimeError("DeviceRoutedCommunicator needs two backends");
   if (host_->rank() != device_->rank() || host_->size() != device_->size()) {
-    throw RuntimeError(fmt::format(
-        "{} backend is rank {} of {} but {} backend is rank {} of {}: they must span the same group",
-        host_->name(), host_->rank(), host_->size(), device_->name(), device_->rank(),
-        device_->size()));
+    throw RuntimeError(
+        fmt::format("{} backend is rank {} of {} but {} backend is rank {} of {}: they must span "
+                    "the same group",
+                    host_->name(), host_->rank(), host_->size(), device_->name(), device_->rank(),
+                    device_->size()));
   }
 }
 

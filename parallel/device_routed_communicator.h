@@ -1,5 +1,4 @@
-// DeviceRoutedCommunicator: one backend that sends CPU tensors to one backend (MPI) and device
-// tensors to another (NCCL), so callers hold a single Communicator per group.
+// DeviceRoutedCommunicator: CPU tensors go to one backend (MPI), device tensors to another (NCCL).
 #pragma once
 
 #include <memory>

@@ -31,13 +31,14 @@ class MpiCommunicatorHandle {
   bool is_null() const { return comm_ == MPI_COMM_NULL; }
 
  private:
-  // MPI_Comm_free is local (it marks the communicator for deallocation and does not wait for
-  // peers), so it cannot hang a destructor. After MPI_Finalize it must not be called at all.
+  // MPI_Comm_free only marks the communicator for deallocation; Open MPI returns without waiting
+  // for the other members, so it cannot hang a destructor. After MPI_Finalize it must not be
+  // called at all.
   void free_comm() noexcept {
     if (comm_ == MPI_COMM_NULL || comm_ == MPI_COMM_WORLD || comm_ == MPI_COMM_SELF) return;
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (!finalized) MPI_Comm_free(&comm_);
+    if (finalized == 0) MPI_Comm_free(&comm_);
     comm_ = MPI_COMM_NULL;
   }
 

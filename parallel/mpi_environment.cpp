@@ -34,7 +34,7 @@ const char* to_string(MpiThreadLevel level) {
 MpiEnvironment MpiEnvironment::initialize(int* argc, char*** argv) {
   int already_initialized = 0;
   MPI_CHECK(MPI_Initialized(&already_initialized));
-  if (already_initialized) {
+  if (already_initialized != 0) {
     // MPI can be initialized once per process; a second owner would finalize it under the first.
     throw RuntimeError("MPI is already initialized: create exactly one MpiEnvironment per process");
   }
@@ -68,7 +68,7 @@ MpiEnvironment::~MpiEnvironment() {
   if (!owns_mpi_) return;
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (!finalized) MPI_Finalize();
+  if (finalized == 0) MPI_Finalize();
 }
 
 }  // namespace vdit::parallel

@@ -14,8 +14,8 @@ ParallelDims ParallelDims::create(int dp, int sp, int tp, int worker_count) {
   // 64-bit product: absurd degrees from a config must not overflow into a false match.
   const int64_t product = int64_t{dp} * sp * tp;
   if (product != worker_count) {
-    throw InputError(fmt::format("{} = {} but there are {} worker ranks", factors, product,
-                                 worker_count));
+    throw InputError(
+        fmt::format("{} = {} but there are {} worker ranks", factors, product, worker_count));
   }
   return ParallelDims(dp, sp, tp);
 }

@@ -57,8 +57,8 @@ std::optional<ProcessGroups> ProcessGroups::create(MPI_Comm world, const Paralle
 #endif
   // Every rank sees the same sizes, so every rank throws here together and none is left waiting
   // in a split.
-  const ParallelDims checked = ParallelDims::create(dims.dp(), dims.sp(), dims.tp(),
-                                                    worker_count(world));
+  const ParallelDims checked =
+      ParallelDims::create(dims.dp(), dims.sp(), dims.tp(), worker_count(world));
   int world_rank = 0;
   int world_size = 1;
   MPI_CHECK(MPI_Comm_rank(world, &world_rank));
@@ -87,8 +87,7 @@ std::optional<ProcessGroups> ProcessGroups::create(MPI_Comm world, const Paralle
 }
 
 ProcessGroups::ProcessGroups(ParallelDims dims, int worker_rank, Communicator workers,
-                             Communicator tp, Communicator sp, Communicator dp,
-                             Communicator dp_sp)
+                             Communicator tp, Communicator sp, Communicator dp, Communicator dp_sp)
     : dims_(dims),
       worker_rank_(worker_rank),
       coords_(mesh_coords(dims, worker_rank)),

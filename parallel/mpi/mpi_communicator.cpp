@@ -54,9 +54,9 @@ int mpi_count(const torch::Tensor& tensor, int64_t elements) {
         tensor.device().str()));
   }
   if (elements > INT_MAX) {
-    throw RuntimeError(fmt::format(
-        "a tensor block of {} elements exceeds MPI's count limit of {}; split it", elements,
-        INT_MAX));
+    throw RuntimeError(
+        fmt::format("a tensor block of {} elements exceeds MPI's count limit of {}; split it",
+                    elements, INT_MAX));
   }
   return static_cast<int>(elements);
 }
@@ -68,7 +68,8 @@ Communicator MpiCommunicator::create(MpiCommunicatorHandle comm) {
 }
 
 MpiCommunicator::MpiCommunicator(MpiCommunicatorHandle comm) : comm_(std::move(comm)) {
-  if (comm_.is_null()) throw RuntimeError("MpiCommunicator needs a communicator, got MPI_COMM_NULL");
+  if (comm_.is_null())
+    throw RuntimeError("MpiCommunicator needs a communicator, got MPI_COMM_NULL");
   MPI_CHECK(MPI_Comm_set_errhandler(comm_.get(), MPI_ERRORS_RETURN));
   MPI_CHECK(MPI_Comm_rank(comm_.get(), &rank_));
   MPI_CHECK(MPI_Comm_size(comm_.get(), &size_));
@@ -100,8 +101,8 @@ void MpiCommunicator::reduce_scatter_sum(const torch::Tensor& input, const torch
 void MpiCommunicator::all_gather(const torch::Tensor& input, const torch::Tensor& output) {
   const MPI_Datatype type = move_type(input);
   const int count = mpi_count(input, input.numel());
-  MPI_CHECK(MPI_Allgather(input.data_ptr(), count, type, output.data_ptr(), count, type,
-                          comm_.get()));
+  MPI_CHECK(
+      MPI_Allgather(input.data_ptr(), count, type, output.data_ptr(), count, type, comm_.get()));
 }
 
 void MpiCommunicator::all_to_all(const torch::Tensor& input, const torch::Tensor& output) {
@@ -112,8 +113,8 @@ void MpiCommunicator::all_to_all(const torch::Tensor& input, const torch::Tensor
 }
 
 void MpiCommunicator::broadcast(const torch::Tensor& tensor, int root) {
-  MPI_CHECK(MPI_Bcast(tensor.data_ptr(), mpi_count(tensor, tensor.numel()), move_type(tensor),
-                      root, comm_.get()));
+  MPI_CHECK(MPI_Bcast(tensor.data_ptr(), mpi_count(tensor, tensor.numel()), move_type(tensor), root,
+                      comm_.get()));
 }
 
 void MpiCommunicator::send(const torch::Tensor& tensor, int destination) {

@@ -1,5 +1,4 @@
-// Move-only RAII owners of the CUDA runtime handles the NCCL backend uses: a stream, an event and a
-// device buffer. Destructors never throw; they run after errors too.
+// Move-only RAII owners of the CUDA stream, event and device buffer the NCCL backend uses.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -11,8 +10,8 @@
 
 namespace vdit::parallel {
 
-// Owns a CUDA runtime handle of type Handle, released with Release. One template instead of three
-// copies of the same move-only boilerplate.
+// Owns a CUDA runtime handle of type Handle, released with Release; never throws, even after
+// errors. One template instead of three copies of the same move-only boilerplate.
 template <typename Handle, cudaError_t (*Release)(Handle)>
 class CudaHandle {
  public:

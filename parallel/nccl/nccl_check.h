@@ -1,5 +1,4 @@
-// NCCL_CHECK and CUDA_CHECK: turn a failed NCCL or CUDA runtime call into a vdit::RuntimeError
-// naming the call, file, line and the library's message.
+// NCCL_CHECK, CUDA_CHECK: a failed call becomes a vdit::RuntimeError with file, line and message.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -9,8 +8,7 @@ namespace vdit::parallel::detail {
 
 [[noreturn]] void throw_nccl_error(ncclResult_t result, const char* call, const char* file,
                                    int line);
-[[noreturn]] void throw_cuda_error(cudaError_t error, const char* call, const char* file,
-                                   int line);
+[[noreturn]] void throw_cuda_error(cudaError_t error, const char* call, const char* file, int line);
 
 }  // namespace vdit::parallel::detail
 
@@ -23,11 +21,11 @@ namespace vdit::parallel::detail {
     }                                                                                     \
   } while (false)
 
-#define CUDA_CHECK(call)                                                                  \
-  do {                                                                                    \
-    const cudaError_t vdit_cuda_check_error = (call);                                     \
-    if (vdit_cuda_check_error != cudaSuccess) {                                           \
-      ::vdit::parallel::detail::throw_cuda_error(vdit_cuda_check_error, #call, __FILE__,  \
-                                                 __LINE__);                               \
-    }                                                                                     \
+#define CUDA_CHECK(call)                                                                 \
+  do {                                                                                   \
+    const cudaError_t vdit_cuda_check_error = (call);                                    \
+    if (vdit_cuda_check_error != cudaSuccess) {                                          \
+      ::vdit::parallel::detail::throw_cuda_error(vdit_cuda_check_error, #call, __FILE__, \
+                                                 __LINE__);                              \
+    }                                                                                    \
   } while (false)

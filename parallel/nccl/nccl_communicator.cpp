@@ -40,8 +40,7 @@ std::size_t count(const torch::Tensor& tensor) { return static_cast<std::size_t>
 
 }  // namespace
 
-std::shared_ptr<NcclCommunicator> NcclCommunicator::bootstrap(MPI_Comm axis_comm,
-                                                              int cuda_device) {
+std::shared_ptr<NcclCommunicator> NcclCommunicator::bootstrap(MPI_Comm axis_comm, int cuda_device) {
   return std::make_shared<NcclCommunicator>(NcclCommHandle::bootstrap(axis_comm, cuda_device),
                                             cuda_device);
 }
@@ -78,13 +77,12 @@ void NcclCommunicator::enqueue(const std::function<void(cudaStream_t)>& launch) 
 void NcclCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
   check_device(tensor);
   enqueue([&](cudaStream_t stream) {
-    NCCL_CHECK(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), count(tensor),
-                             nccl_type(tensor), ncclSum, comm_.get(), stream));
+    NCCL_CHECK(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), count(tensor), nccl_type(tensor),
+                             ncclSum, comm_.get(), stream));
   });
 }
 
-void NcclCommunicator::reduce_scatter_sum(const torch::Tensor& input,
-                                          const torch::Tensor& output) {
+void NcclCommunicator::reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) {
   check_device(input);
   check_device(output);
   enqueue([&](cudaStream_t stream) {
@@ -114,10 +112,10 @@ void NcclCommunicator::all_to_all(const torch::Tensor& input, const torch::Tenso
   enqueue([&](cudaStream_t stream) {
     NCCL_CHECK(ncclGroupStart());
     for (int peer = 0; peer < size_; ++peer) {
-      NCCL_CHECK(ncclSend(send_bytes + peer * block_bytes, block_count, type, peer, comm_.get(),
+      NCCL_CHECK(
+          ncclSend(send_bytes + peer * block_bytes, block_count, type, peer, comm_.get(), stream));
+      NCCL_CHECK(ncclRecv(receive_bytes + peer * block_bytes, block_count, type, peer, comm_.get(),
                           stream));
-      NCCL_CHECK(ncclRecv(receive_bytes + peer * block_bytes, block_count, type, peer,
-                          comm_.get(), stream));
     }
     NCCL_CHECK(ncclGroupEnd());
   });
@@ -126,8 +124,8 @@ void NcclCommunicator::all_to_all(const torch::Tensor& input, const torch::Tenso
 void NcclCommunicator::broadcast(const torch::Tensor& tensor, int root) {
   check_device(tensor);
   enqueue([&](cudaStream_t stream) {
-    NCCL_CHECK(ncclBroadcast(tensor.data_ptr(), tensor.data_ptr(), count(tensor),
-                             nccl_type(tensor), root, comm_.get(), stream));
+    NCCL_CHECK(ncclBroadcast(tensor.data_ptr(), tensor.data_ptr(), count(tensor), nccl_type(tensor),
+                             root, comm_.get(), stream));
   });
 }
 
@@ -142,8 +140,8 @@ void NcclCommunicator::send(const torch::Tensor& tensor, int destination) {
 void NcclCommunicator::recv(const torch::Tensor& tensor, int source) {
   check_device(tensor);
   enqueue([&](cudaStream_t stream) {
-    NCCL_CHECK(ncclRecv(tensor.data_ptr(), count(tensor), nccl_type(tensor), source, comm_.get(),
-                        stream));
+    NCCL_CHECK(
+        ncclRecv(tensor.data_ptr(), count(tensor), nccl_type(tensor), source, comm_.get(), stream));
   });
 }
 

@@ -15,8 +15,8 @@ namespace vdit::parallel {
 
 // Collectives run on the communicator's own stream, ordered after the work already queued on the
 // legacy default CUDA stream (where LibTorch computes unless a caller switches streams) and before
-// any work queued there afterwards. The host never waits, except in barrier(). Uses the CUDA runtime
-// and tensor data pointers only, so it builds against a CPU-only LibTorch.
+// any work queued there afterwards. The host never waits, except in barrier(). Uses the CUDA
+// runtime and tensor data pointers only, so it builds against a CPU-only LibTorch.
 class NcclCommunicator final : public CommunicatorBackend {
  public:
   // Collective over `axis_comm` (see NcclCommHandle::bootstrap).

@@ -65,8 +65,8 @@ TEST(MpiCommunicator, AllReduceAvgGivesMeanOfRanks) {
   const Communicator communicator = world();
   const torch::Tensor tensor = torch::full({4}, communicator.rank(), torch::kFloat64);
   communicator.all_reduce_avg(tensor);
-  EXPECT_TRUE(torch::allclose(tensor, torch::full({4}, (communicator.size() - 1) / 2.0,
-                                                  torch::kFloat64)));
+  EXPECT_TRUE(
+      torch::allclose(tensor, torch::full({4}, (communicator.size() - 1) / 2.0, torch::kFloat64)));
 }
 
 TEST(MpiCommunicator, AllGatherConcatenatesInRankOrder) {
@@ -107,9 +107,8 @@ TEST(MpiCommunicator, AllToAllTurnsTokenShardsIntoHeadShardsAndBack) {
   const int64_t n = communicator.size();
   const int64_t r = communicator.rank();
   const int64_t batch = 2, tokens = 3 * n, heads = 2 * n, head_dim = 4;
-  const torch::Tensor global =
-      torch::arange(batch * tokens * heads * head_dim, torch::kFloat32)
-          .reshape({batch, tokens, heads, head_dim});
+  const torch::Tensor global = torch::arange(batch * tokens * heads * head_dim, torch::kFloat32)
+                                   .reshape({batch, tokens, heads, head_dim});
   const int64_t my_tokens = tokens / n, my_heads = heads / n;
   const torch::Tensor token_shard = global.slice(1, r * my_tokens, (r + 1) * my_tokens);
 

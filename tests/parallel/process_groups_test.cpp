@@ -49,7 +49,8 @@ std::vector<std::tuple<int, int, int>> factorizations(int workers) {
 // Runs on every rank (coordinator included) and returns this worker's axis members in world
 // ranks, indexed tp, sp, dp, dp x sp; empty on the coordinator.
 std::vector<std::vector<int>> axis_members(int dp, int sp, int tp) {
-  const ParallelDims dims = ParallelDims::create(dp, sp, tp, ProcessGroups::worker_count(MPI_COMM_WORLD));
+  const ParallelDims dims =
+      ParallelDims::create(dp, sp, tp, ProcessGroups::worker_count(MPI_COMM_WORLD));
   const std::optional<ProcessGroups> groups = ProcessGroups::create(MPI_COMM_WORLD, dims);
   if (!groups) return {};
   return {member_world_ranks(groups->tp()), member_world_ranks(groups->sp()),
@@ -105,7 +106,7 @@ TEST(ProcessGroups, AxisMembersMatchHandTableWhenFourWorkers) {
     return;
   }
   using Ranks = std::vector<int>;
-  const bool low = rank <= 2;   // world ranks 1, 2 are the first half
+  const bool low = rank <= 2;      // world ranks 1, 2 are the first half
   const bool odd = rank % 2 == 1;  // world ranks 1, 3
   // dp=2, sp=2: sp groups {1,2} {3,4}; dp groups {1,3} {2,4}; tp alone; dp x sp everyone.
   EXPECT_EQ(dp2_sp2[0], Ranks{rank});
@@ -132,7 +133,8 @@ TEST(ProcessGroups, SumOverDpSpGroupAddsReplicasOfOneTpShard) {
   // Each replica of tp shard t holds 1 + t; the dp x sp sum counts the replicas: dp * (1 + t).
   const torch::Tensor gradient = torch::full({4}, 1.0 + groups->coords().tp_rank);
   groups->dp_sp().all_reduce_sum(gradient);
-  EXPECT_TRUE(torch::equal(gradient, torch::full({4}, dims.dp() * (1.0 + groups->coords().tp_rank))));
+  EXPECT_TRUE(
+      torch::equal(gradient, torch::full({4}, dims.dp() * (1.0 + groups->coords().tp_rank))));
 }
 
 TEST(ProcessGroups, CreateThrowsNamedErrorOnEveryRankWhenMeshDoesNotMatchWorkers) {
@@ -142,13 +144,25 @@ TEST(ProcessGroups, CreateThrowsNamedErrorOnEveryRankWhenMeshDoesNotMatchWorkers
     ProcessGroups::create(MPI_COMM_WORLD, for_more_workers);
     FAIL() << "expected vdit::InputError";
   } catch (const InputError& error) {
-    EXPECT_EQ(std::string(error.what()),
-              "dp(" + std::to_string(workers + 1) + ") x sp(1) x tp(1) = " +
-                  std::to_string(workers + 1) + " but there are " + std::to_string(workers) +
-                  " worker ranks");
+    EXPECT_EQ(std::string(error.what()), "dp(" + std::to_string(workers + 1) +
+                                             ") x sp(1) x tp(1) = " + std::to_string(workers + 1) +
+                                             " but there are " + std::to_string(workers) +
+                                             " worker ranks");
   }
   MPI_Barrier(MPI_COMM_WORLD);  // nobody was left inside a split
 }
+
+#ifndef VDIT_WITH_NCCL
+TEST(ProcessGroups, CreateThrowsInputErrorWhenCudaRequestedWithoutNccl) {
+  const int workers = ProcessGroups::worker_count(MPI_COMM_WORLD);
+  ProcessGroupsOptions options;
+  options.cuda_device = 0;
+  EXPECT_THROW(
+      ProcessGroups::create(MPI_COMM_WORLD, ParallelDims::create(workers, 1, 1, workers), options),
+      InputError);
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+#endif
 
 }  // namespace
 }  // namespace vdit::parallel

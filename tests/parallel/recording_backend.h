@@ -1,5 +1,4 @@
-// RecordingBackend: a CommunicatorBackend that records which calls reached it, for single-process
-// tests of what the Communicator handle and routing do before any bytes move.
+// RecordingBackend: a fake CommunicatorBackend that records the calls reaching it.
 #pragma once
 
 #include <string>
@@ -9,6 +8,7 @@
 
 namespace vdit::parallel::testing {
 
+// For single-process tests of what the Communicator handle and the routing do before bytes move.
 // Acts as `size` ranks of which this is `rank`; collectives leave the data as is.
 class RecordingBackend final : public CommunicatorBackend {
  public:
