@@ -154,12 +154,15 @@ struct DataConfig {
   std::vector<std::string> shards;
   int64_t prefetch_batches = 4;        // batches read ahead by the background reader
   int64_t synthetic_clips_per_bucket = 64;
+  // Buckets "TxHxW" of the synthetic set; empty = vdit data synth's default (all five stages).
+  std::vector<std::string> synthetic_buckets;
 
   template <class V>
   void visit(V& v) {
     v("shards", shards);
     v("prefetch_batches", prefetch_batches);
     v("synthetic_clips_per_bucket", synthetic_clips_per_bucket);
+    v("synthetic_buckets", synthetic_buckets);
   }
 };
 

@@ -161,6 +161,13 @@ void resolve_and_validate(RunConfig& config) {
   check.require(config.data.prefetch_batches >= 1, "data.prefetch_batches", config.data.prefetch_batches, ">= 1");
   check.require(config.data.synthetic_clips_per_bucket >= 1, "data.synthetic_clips_per_bucket",
                 config.data.synthetic_clips_per_bucket, ">= 1");
+  for (const std::string& bucket : config.data.synthetic_buckets) {
+    int64_t frames = 0, height = 0, width = 0;
+    char x1 = 0, x2 = 0;
+    const bool parsed = std::sscanf(bucket.c_str(), "%ld%c%ld%c%ld", &frames, &x1, &height, &x2, &width) == 5;
+    check.require(parsed && x1 == 'x' && x2 == 'x' && frames > 0 && height > 0 && width > 0,
+                  "data.synthetic_buckets", fmt::format("\"{}\"", bucket), "\"TxHxW\" such as \"8x32x32\"");
+  }
   check.require(config.checkpoint.every_steps >= 0, "checkpoint.every_steps", config.checkpoint.every_steps, ">= 0");
   check.require(config.checkpoint.keep_last >= 1, "checkpoint.keep_last", config.checkpoint.keep_last, ">= 1");
   check.require(config.checkpoint.keep_every >= 0, "checkpoint.keep_every", config.checkpoint.keep_every, ">= 0");

@@ -77,6 +77,14 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
   synth.clips_per_bucket = config.data.synthetic_clips_per_bucket;
   synth.patch = data::PatchSize{config.model.patch_frames, config.model.patch_size};
   synth.caption_length = config.model.caption_length;
+  if (!config.data.synthetic_buckets.empty()) {
+    synth.buckets.clear();
+    for (const std::string& bucket : config.data.synthetic_buckets) {
+      data::BucketShape shape;
+      std::sscanf(bucket.c_str(), "%ldx%ldx%ld", &shape.frames, &shape.height, &shape.width);  // validated
+      synth.buckets.push_back(shape);
+    }
+  }
   if (fs::exists(run.data())) {
     for (const auto& file : fs::directory_iterator(run.data())) {
       if (file.path().extension() == ".h5") shards.push_back(file.path().string());

@@ -30,17 +30,17 @@ torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int6
 
 }  // namespace
 
-torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,
-                     model::PatchGrid grid, const SampleOptions& options) {
+torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& diffusion,
+                          const std::vector<int64_t>& shape, const SampleOptions& options) {
   if (options.method != "ddim" && options.method != "ddpm") {
     throw InputError("sampler: found \"" + options.method + "\", expected \"ddim\" or \"ddpm\"");
   }
   torch::NoGradGuard no_grad;
-  const int64_t n = caption.size(0);
+  const int64_t n = shape[0];
   const int64_t total = diffusion.schedule().timesteps();
   const auto& alphas_cumprod = diffusion.schedule().alphas_cumprod();
   auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  auto x = torch::randn({n, grid.tokens(), dit->options.token_dim()}, generator, torch::kFloat32);
+  auto x = torch::randn(shape, generator, torch::kFloat32);
 
   // Timesteps visited, descending: every one for DDPM, `steps` evenly spaced for DDIM.
   const int64_t count = options.method == "ddpm" ? total : std::min(options.steps, total);
@@ -50,9 +50,8 @@ torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, c
     const int64_t t_prev = i + 1 < count ? visited[i + 1].item<int64_t>() : -1;
     const double ab = alphas_cumprod[t].item<double>();
     const double ab_prev = t_prev >= 0 ? alphas_cumprod[t_prev].item<double>() : 1.0;
-    const auto ab_n = torch::full({n}, ab, torch::kFloat32);
-    const auto output = guided_output(dit, x, t, caption, grid, options.guidance_scale);
-    auto x0 = diffusion.predict_x0(x, output, ab_n);
+    const auto output = denoiser(x, t);
+    auto x0 = diffusion.predict_x0(x, output, torch::full({n}, ab, torch::kFloat32));
     if (options.clip_x0) x0 = x0.clamp(-1, 1);
     if (options.method == "ddim") {
       // eta = 0: x_prev = sqrt(ab_prev) x0 + sqrt(1 - ab_prev) eps(x0)
@@ -64,10 +63,20 @@ torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, c
       const double c0 = beta * std::sqrt(ab_prev) / (1 - ab);
       const double ct = (1 - ab_prev) * std::sqrt(alpha) / (1 - ab);
       x = c0 * x0 + ct * x;
-      if (t_prev >= 0) x = x + std::sqrt(beta * (1 - ab_prev) / (1 - ab)) * torch::randn(x.sizes(), generator, torch::kFloat32);
+      if (t_prev >= 0) {
+        x = x + std::sqrt(beta * (1 - ab_prev) / (1 - ab)) * torch::randn(x.sizes(), generator, torch::kFloat32);
+      }
     }
   }
-  return x;  // (N, L, token_dim)
+  return x;
+}
+
+torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,
+                     model::PatchGrid grid, const SampleOptions& options) {
+  const Denoiser denoiser = [&](const torch::Tensor& x_t, int64_t t) {
+    return guided_output(dit, x_t, t, caption, grid, options.guidance_scale);
+  };
+  return sample_loop(denoiser, diffusion, {caption.size(0), grid.tokens(), dit->options.token_dim()}, options);
 }
 
 }  // namespace vdit::diffusion

@@ -1,7 +1,9 @@
 // DDPM and DDIM sampling with classifier-free guidance: from noise to clean patch tokens.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -17,6 +19,14 @@ struct SampleOptions {
   uint64_t seed = 0;            // initial noise (and DDPM's per-step noise)
   bool clip_x0 = true;          // clamp predicted x0 to [-1, 1] (pixel space)
 };
+
+// The model as the sampler sees it: x_t (N, L, token_dim) and a timestep -> the model output
+// (epsilon or v, as the diffusion was trained), guidance already applied.
+using Denoiser = std::function<torch::Tensor(const torch::Tensor& x_t, int64_t t)>;
+
+// The sampling loop itself, from N(0, I) noise of `shape` to clean tokens.
+torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& diffusion,
+                          const std::vector<int64_t>& shape, const SampleOptions& options);
 
 // caption: (N, Lc) ids or (N, Lc, E) embeddings. Returns clean tokens (N, grid.tokens(), token_dim).
 torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,

@@ -7,6 +7,10 @@
 
 namespace vdit::training {
 
+// Both return one value per sample, (N,), so the trainer can weight them by alpha_bar: x0 predicted
+// at high noise is (x_t - sqrt(1 - ab) eps) / sqrt(ab), whose error grows as 1 / ab; weighting by ab
+// measures the error at the scale of the signal in x_t and keeps the terms bounded.
+//
 // x0 (N, L, token_dim) viewed as (N, T'', S, token_dim) where S = H'W' tokens per patch-frame and
 // T'' = L / S patch-frames. Temporal consistency: mean squared error between predicted and true
 // frame-to-frame differences, so the model moves what really moves. 0 when T'' < 2.

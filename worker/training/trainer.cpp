@@ -93,8 +93,9 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   if (plan.temporal_weight > 0 || plan.motion_weight > 0) {
     const auto predicted_x0 = diffusion_.predict_x0(input.tokens, output, alpha_bar);
     const int64_t tokens_per_frame = grid.height * grid.width;
-    const auto temporal = temporal_consistency_loss(predicted_x0, x0, tokens_per_frame);
-    const auto motion = motion_smoothness_loss(predicted_x0, tokens_per_frame);
+    // Weighted by alpha_bar per sample (see stage_losses.h).
+    const auto temporal = (alpha_bar * temporal_consistency_loss(predicted_x0, x0, tokens_per_frame)).mean();
+    const auto motion = (alpha_bar * motion_smoothness_loss(predicted_x0, tokens_per_frame)).mean();
     loss = loss + plan.temporal_weight * temporal + plan.motion_weight * motion;
     report.temporal_loss = temporal.item<double>();
     report.motion_loss = motion.item<double>();

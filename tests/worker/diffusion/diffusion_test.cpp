@@ -88,5 +88,26 @@ TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   EXPECT_EQ(sample(dit, diffusion, caption, {2, 2, 2}, sample_options).sizes(), first.sizes());
 }
 
+TEST(Sampler, RecoversTheDataPointWithAnOracleDenoiser) {
+  // A data set of one point x0: the ideal model output is known in closed form, so DDIM and DDPM
+  // must land on x0 (up to float error) for both parameterizations.
+  const auto x0 = torch::rand({1, 6, 5}) * 2 - 1;
+  for (const auto prediction : {Prediction::kEpsilon, Prediction::kV}) {
+    const GaussianDiffusion diffusion(NoiseSchedule::linear(1000, 1e-4, 0.02), prediction);
+    const Denoiser oracle = [&](const torch::Tensor& x_t, int64_t t) {
+      const double ab = diffusion.schedule().alphas_cumprod()[t].item<double>();
+      const auto eps = (x_t - std::sqrt(ab) * x0) / std::sqrt(1 - ab);
+      return diffusion.target(x0, eps, torch::full({1}, ab, torch::kFloat32));
+    };
+    for (const char* method : {"ddim", "ddpm"}) {
+      SampleOptions options;
+      options.method = method;
+      options.steps = 20;
+      const auto result = sample_loop(oracle, diffusion, {1, 6, 5}, options);
+      EXPECT_TRUE(torch::allclose(result, x0, 1e-3, 1e-3)) << method;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vdit::diffusion
