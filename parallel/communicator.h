@@ -76,8 +76,6 @@ class Communicator {
 
   void barrier() const;
 
-  CommunicatorBackend& backend() const { return *backend_; }
-
  private:
   void check_peer(int peer, const char* role) const;
 
