@@ -1,0 +1,48 @@
+// DeepSpeed-Ulysses sequence-parallel communication regions as autograd functions.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+#include "parallel/communicator.h"
+
+namespace vdit::parallel {
+
+// Tokens are split across the sp ranks. Self-attention needs every token, so it is bracketed by
+// two all-to-alls that trade "my tokens, all heads" for "all tokens, my heads" and back:
+//
+//   q = all_to_all_sp(q, sp, /*scatter_dim=*/2, /*gather_dim=*/1)  // [B, L/sp, H, d] -> [B, L, H/sp, d]
+//   o = attention(q, k, v)                                          // my H/sp heads, all L tokens
+//   o = all_to_all_sp(o, sp, /*scatter_dim=*/1, /*gather_dim=*/2)  // [B, L, H/sp, d] -> [B, L/sp, H, d]
+//
+//   region          forward                                  backward
+//   all_to_all_sp   sp.all_to_all(x, scatter_dim, gather_dim) all_to_all(grad, gather_dim, scatter_dim)
+//   gather_from_sp  all-gather along dim, in rank order       keep this rank's slice of dim
+//   reduce_from_sp  all-reduce sum over sp                    identity
+//
+// Every rank of `sp` must call the same regions in the same order, forward and backward. With
+// sp.size() == 1 each is the identity and moves nothing. Dims may be negative (counted from the
+// end); a dim outside the tensor, or a scatter_dim that does not divide by sp.size(), throws
+// vdit::RuntimeError naming the shape. Results may be modified in place.
+
+// The Ulysses exchange: splits x along scatter_dim into sp.size() chunks, sends chunk i to rank i,
+// and concatenates what arrives along gather_dim in rank order.
+torch::Tensor all_to_all_sp(const torch::Tensor& x, const Communicator& sp, int64_t scatter_dim,
+                            int64_t gather_dim);
+
+// Concatenates every rank's x along dim in rank order, e.g. tokens [B, L/sp, D] -> [B, L, D] for
+// a computation that needs the whole sequence and then runs replicated on every sp rank.
+// Backward keeps this rank's slice of the gradient, not the sum of every rank's: that is the
+// whole derivative when each rank's downstream computation and loss are identical replicas of
+// one another (they see the same gathered tensor). Parameters before the gather then hold only
+// their own tokens' share of the gradient on each rank, so the caller sums parameter gradients
+// over sp (the dp x sp reduction does it).
+torch::Tensor gather_from_sp(const torch::Tensor& x, const Communicator& sp, int64_t dim);
+
+// Sums x over sp; the gradient passes through unchanged. For per-sample statistics that need
+// every token, e.g. a sum over the sequence: reduce_from_sp(x.sum(1), sp) is the sum over all
+// L tokens on every rank, and each rank's tokens receive the gradient of that (replicated) sum.
+torch::Tensor reduce_from_sp(const torch::Tensor& x, const Communicator& sp);
+
+}  // namespace vdit::parallel
