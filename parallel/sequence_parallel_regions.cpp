@@ -29,8 +29,8 @@ torch::Tensor exchange(const torch::Tensor& x, const Communicator& sp, int64_t s
 }
 
 struct AllToAllSp : torch::autograd::Function<AllToAllSp> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const Communicator& sp, int64_t scatter_dim, int64_t gather_dim) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const Communicator& sp,
+                               int64_t scatter_dim, int64_t gather_dim) {
     ctx->saved_data["communicator"] =
         c10::IValue::make_capsule(c10::make_intrusive<CommunicatorCapsule>(sp));
     ctx->saved_data["scatter_dim"] = scatter_dim;
@@ -71,6 +71,10 @@ torch::Tensor all_to_all_sp(const torch::Tensor& x, const Communicator& sp, int6
 
 // The same math as the tp regions; the names differ so a forward reads which group it talks to.
 torch::Tensor gather_from_sp(const torch::Tensor& x, const Communicator& sp, int64_t dim) {
+  if (dim < -x.dim() || dim >= x.dim()) {  // checked here too, so the message names this region
+    throw RuntimeError(fmt::format("gather_from_sp: dim {} is outside shape [{}] (valid: {} .. {})",
+                                   dim, fmt::join(x.sizes(), ", "), -x.dim(), x.dim() - 1));
+  }
   return gather_from_tp(x, sp, dim);
 }
 

@@ -12,19 +12,23 @@ namespace vdit::parallel {
 // Tokens are split across the sp ranks. Self-attention needs every token, so it is bracketed by
 // two all-to-alls that trade "my tokens, all heads" for "all tokens, my heads" and back:
 //
-//   q = all_to_all_sp(q, sp, /*scatter_dim=*/2, /*gather_dim=*/1)  // [B, L/sp, H, d] -> [B, L, H/sp, d]
-//   o = attention(q, k, v)                                          // my H/sp heads, all L tokens
-//   o = all_to_all_sp(o, sp, /*scatter_dim=*/1, /*gather_dim=*/2)  // [B, L, H/sp, d] -> [B, L/sp, H, d]
+//   // (B, L/sp, H, d) -> (B, L, H/sp, d), the same for k and v
+//   q = all_to_all_sp(q, sp, /*scatter_dim=*/2, /*gather_dim=*/1);
+//   o = attention(q, k, v);  // my H/sp heads, all L tokens
+//   // (B, L, H/sp, d) -> (B, L/sp, H, d)
+//   o = all_to_all_sp(o, sp, /*scatter_dim=*/1, /*gather_dim=*/2);
 //
-//   region          forward                                  backward
-//   all_to_all_sp   sp.all_to_all(x, scatter_dim, gather_dim) all_to_all(grad, gather_dim, scatter_dim)
-//   gather_from_sp  all-gather along dim, in rank order       keep this rank's slice of dim
-//   reduce_from_sp  all-reduce sum over sp                    identity
+//   region          forward                          backward
+//   all_to_all_sp   all_to_all(x, scatter, gather)   all_to_all(grad, gather, scatter)
+//   gather_from_sp  all-gather along dim, rank order keep this rank's slice of dim
+//   reduce_from_sp  all-reduce sum over sp           identity
 //
 // Every rank of `sp` must call the same regions in the same order, forward and backward. With
 // sp.size() == 1 each is the identity and moves nothing. Dims may be negative (counted from the
 // end); a dim outside the tensor, or a scatter_dim that does not divide by sp.size(), throws
-// vdit::RuntimeError naming the shape. Results may be modified in place.
+// vdit::RuntimeError naming the shape. On a group of n > 1 results have their own storage; with
+// sp.size() == 1 every region returns x itself, so modify a result in place only where modifying x
+// would be fine.
 
 // The Ulysses exchange: splits x along scatter_dim into sp.size() chunks, sends chunk i to rank i,
 // and concatenates what arrives along gather_dim in rank order.

@@ -41,8 +41,6 @@ class SoloCommunicator final : public CommunicatorBackend {
 
 }  // namespace
 
-Communicator make_solo_communicator() {
-  return Communicator(std::make_shared<SoloCommunicator>());
-}
+Communicator make_solo_communicator() { return Communicator(std::make_shared<SoloCommunicator>()); }
 
 }  // namespace vdit::parallel

@@ -86,8 +86,8 @@ struct ReduceFromTp : torch::autograd::Function<ReduceFromTp> {
 };
 
 struct GatherFromTp : torch::autograd::Function<GatherFromTp> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const Communicator& tp, int64_t dim) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const Communicator& tp,
+                               int64_t dim) {
     save_communicator(ctx, tp);
     ctx->saved_data["dim"] = dim;
     return all_gather_along(x, tp, dim);
@@ -100,8 +100,8 @@ struct GatherFromTp : torch::autograd::Function<GatherFromTp> {
 };
 
 struct ScatterToTp : torch::autograd::Function<ScatterToTp> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
-                               const Communicator& tp, int64_t dim) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const Communicator& tp,
+                               int64_t dim) {
     save_communicator(ctx, tp);
     ctx->saved_data["dim"] = dim;
     return own_slice_along(x, tp, dim);
@@ -134,9 +134,9 @@ torch::Tensor gather_from_tp(const torch::Tensor& x, const Communicator& tp, int
 torch::Tensor scatter_to_tp(const torch::Tensor& x, const Communicator& tp, int64_t dim) {
   dim = checked_dim("scatter_to_tp", x, dim);
   if (x.size(dim) % tp.size() != 0) {
-    throw RuntimeError(fmt::format(
-        "scatter_to_tp: dim {} of shape {} must divide by the {} ranks of the tp group", dim,
-        shape_of(x), tp.size()));
+    throw RuntimeError(
+        fmt::format("scatter_to_tp: dim {} of shape {} must divide by the {} ranks of the tp group",
+                    dim, shape_of(x), tp.size()));
   }
   if (tp.size() == 1) return x;
   return ScatterToTp::apply(x, tp, dim);

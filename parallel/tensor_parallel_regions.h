@@ -13,8 +13,10 @@ namespace vdit::parallel {
 // column-parallel Linear (weight rows split) followed by a row-parallel Linear (weight columns
 // split) needs one region on each side:
 //
-//   y = reduce_from_tp(row(gelu(col(copy_to_tp(x, tp))), tp)   // Y = gelu(X A) B, A by columns,
-//                                                              //   B by rows: one all-reduce each way
+//   y = reduce_from_tp(row(gelu(col(copy_to_tp(x, tp)))), tp)
+//
+// that is Y = gelu(X A) B with A split by columns and B by rows: one all-reduce forward (of the
+// partial products) and one backward (of the input gradient).
 //
 // Each forward is the mirror of its backward (the adjoint of the linear map it applies):
 //
@@ -28,7 +30,9 @@ namespace vdit::parallel {
 // and backward). With tp.size() == 1 each is the identity and moves nothing, so the same model code
 // runs unsplit. `dim` may be negative (counted from the end); a dim outside the tensor, or a
 // scatter whose dim does not divide by tp.size(), throws vdit::RuntimeError naming the shape.
-// Results own their storage: they may be modified in place.
+// On a group of n > 1, reduce_from_tp, gather_from_tp and scatter_to_tp return tensors with their
+// own storage. copy_to_tp returns x itself (as a view, under autograd), and with tp.size() == 1
+// every region does, so modify a result in place only where modifying x would be fine.
 
 // Identity forward; sums the gradient over tp in backward. Put before a column-parallel layer,
 // whose input is replicated but whose per-rank outputs each depend on all of it.

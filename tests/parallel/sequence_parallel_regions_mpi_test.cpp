@@ -1,8 +1,6 @@
 // The sp regions over MPI_COMM_WORLD as the sp group, at any world size n: Ulysses attention on
 // L/n tokens per rank must match full attention, and sequence reductions must see every token.
 // Every rank draws the same full tensors from one seed and cuts its own slices.
-#include "parallel/sequence_parallel_regions.h"
-
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "parallel/mpi/mpi_communicator.h"
+#include "parallel/sequence_parallel_regions.h"
 
 namespace vdit::parallel {
 namespace {
@@ -29,8 +28,9 @@ torch::Tensor leaf(const torch::Tensor& values) { return values.clone().requires
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const torch::Tensor scores =
-      torch::matmul(q.transpose(1, 2), k.transpose(1, 2).transpose(-2, -1)) * scale;  // (B, H, L, L)
-  return torch::matmul(scores.softmax(-1), v.transpose(1, 2)).transpose(1, 2);    // (B, L, H, d)
+      torch::matmul(q.transpose(1, 2), k.transpose(1, 2).transpose(-2, -1)) *
+      scale;                                                                    // (B, H, L, L)
+  return torch::matmul(scores.softmax(-1), v.transpose(1, 2)).transpose(1, 2);  // (B, L, H, d)
 }
 
 TEST(SequenceParallelRegions, UlyssesAttentionMatchesFullAttentionInOutputAndGradients) {

@@ -69,6 +69,17 @@ TEST(SequenceParallelRegions, AllToAllSpThrowsNamingShapeWhenDimOutsideTensorEve
   }
 }
 
+TEST(SequenceParallelRegions, GatherFromSpThrowsNamingItselfWhenDimOutsideTensor) {
+  const Communicator solo = make_solo_communicator();
+  try {
+    gather_from_sp(torch::zeros({2, 6}), solo, 2);
+    FAIL() << "expected vdit::RuntimeError";
+  } catch (const RuntimeError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "gather_from_sp: dim 2 is outside shape [2, 6] (valid: -2 .. 1)");
+  }
+}
+
 TEST(SequenceParallelRegions, ReduceFromSpSumsInForwardOnly) {
   auto backend = std::make_shared<RecordingBackend>(1, 2);
   const Communicator sp(backend);

@@ -1,14 +1,13 @@
 // The tp regions over MPI_COMM_WORLD as the tp group, at any world size n: a Megatron MLP split
 // across n ranks must match the unsplit MLP, and gather/scatter must be each other's inverse.
 // Every rank draws the same full tensors from one seed and cuts its own slices.
-#include "parallel/tensor_parallel_regions.h"
-
 #include <gtest/gtest.h>
 #include <mpi.h>
 
 #include <vector>
 
 #include "parallel/mpi/mpi_communicator.h"
+#include "parallel/tensor_parallel_regions.h"
 
 namespace vdit::parallel {
 namespace {
@@ -49,8 +48,8 @@ TEST(TensorParallelRegions, SplitMlpMatchesUnsplitMlpInOutputAndEveryGradient) {
   const torch::Tensor b1_full = leaf(b1);
   const torch::Tensor w2_full = leaf(w2);
   const torch::Tensor b2_full = leaf(b2);
-  const torch::Tensor y_full = torch::linear(
-      torch::gelu(torch::linear(x_full, w1_full, b1_full)), w2_full, b2_full);  // (N, L, D)
+  const torch::Tensor y_full = torch::linear(torch::gelu(torch::linear(x_full, w1_full, b1_full)),
+                                             w2_full, b2_full);  // (N, L, D)
   y_full.backward(upstream);
 
   // Split: this rank holds rows rank*h .. rank*h + h - 1 of W1 and b1, the same columns of W2.
@@ -65,12 +64,12 @@ TEST(TensorParallelRegions, SplitMlpMatchesUnsplitMlpInOutputAndEveryGradient) {
 
   EXPECT_TRUE(close(y, y_full));
   EXPECT_TRUE(close(x_mine.grad(), x_full.grad())) << "copy_to_tp must sum input gradients";
-  EXPECT_TRUE(close(w1_mine.grad(),
-                    w1_full.grad().narrow(0, rank * hidden_per_rank, hidden_per_rank)));
-  EXPECT_TRUE(close(b1_mine.grad(),
-                    b1_full.grad().narrow(0, rank * hidden_per_rank, hidden_per_rank)));
-  EXPECT_TRUE(close(w2_mine.grad(),
-                    w2_full.grad().narrow(1, rank * hidden_per_rank, hidden_per_rank)));
+  EXPECT_TRUE(
+      close(w1_mine.grad(), w1_full.grad().narrow(0, rank * hidden_per_rank, hidden_per_rank)));
+  EXPECT_TRUE(
+      close(b1_mine.grad(), b1_full.grad().narrow(0, rank * hidden_per_rank, hidden_per_rank)));
+  EXPECT_TRUE(
+      close(w2_mine.grad(), w2_full.grad().narrow(1, rank * hidden_per_rank, hidden_per_rank)));
   EXPECT_TRUE(close(b2_mine.grad(), b2_full.grad()));
 }
 
