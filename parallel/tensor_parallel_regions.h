@@ -34,8 +34,8 @@ namespace vdit::parallel {
 // own storage. copy_to_tp returns x itself (as a view, under autograd), and with tp.size() == 1
 // every region does, so modify a result in place only where modifying x would be fine.
 
-// Identity forward; sums the gradient over tp in backward. Put before a column-parallel layer,
-// whose input is replicated but whose per-rank outputs each depend on all of it.
+// Identity forward; sums the gradient over tp in backward. Put before a column-parallel layer:
+// its input is replicated, and each rank's share of the output gives only part of its gradient.
 torch::Tensor copy_to_tp(const torch::Tensor& x, const Communicator& tp);
 
 // Sums the partial results of a row-parallel layer over tp; the gradient passes through unchanged.
