@@ -1,6 +1,7 @@
 // End-to-end: the vdit binary trains, writes its run folder, resumes, samples; bad input exits 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,10 +19,12 @@ struct Result {
 };
 
 Result run_vdit(const std::string& arguments) {
-  const std::string log = (fs::temp_directory_path() / "vdit_cli_test.log").string();
+  // One log per test process: ctest runs the tests of this file in parallel processes.
+  const std::string log = (fs::temp_directory_path() / ("vdit_cli_test_" + std::to_string(::getpid()) + ".log")).string();
   const int status = std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log + " 2>&1").c_str());
   std::stringstream output;
   output << std::ifstream(log).rdbuf();
+  fs::remove(log);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
 }
 

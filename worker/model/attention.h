@@ -1,10 +1,14 @@
 // Multi-head attention: one attention function (so a fused kernel can replace it in one place),
-// self-attention over all spatio-temporal tokens, and cross-attention to condition tokens.
+// self-attention over all spatio-temporal tokens, and cross-attention to condition tokens, each
+// tensor-parallel (Megatron: heads split across tp) and, for self-attention, sequence-parallel
+// (DeepSpeed-Ulysses). With a one-rank ParallelContext every region below is the identity.
 #pragma once
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+
+#include "worker/model/parallel_context.h"
 
 namespace vdit::model {
 
@@ -15,28 +19,41 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
 torch::Tensor split_heads(const torch::Tensor& x, int64_t num_heads);
 torch::Tensor merge_heads(const torch::Tensor& x);
 
+// Y = Attention(X W_qkv) W_proj + b. W_qkv is column-parallel: this rank holds the q, k and v
+// columns of its num_heads / tp heads; W_proj is row-parallel (its input columns), so the partial
+// products are summed over tp before the (replicated) bias is added. Under sequence parallelism
+// x holds L/sp tokens: an all-to-all turns "my tokens, my heads" into "all tokens, heads/sp" before
+// attention and back after it.
 class SelfAttentionImpl : public torch::nn::Module {
  public:
-  SelfAttentionImpl(int64_t dim, int64_t num_heads);
-  torch::Tensor forward(const torch::Tensor& x);  // (N, L, D) -> (N, L, D)
+  SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel = {});
+  torch::Tensor forward(const torch::Tensor& x);  // (N, L/sp, D) -> (N, L/sp, D)
 
-  int64_t num_heads;
-  torch::nn::Linear qkv{nullptr};   // D -> 3D, [q | k | v]
-  torch::nn::Linear proj{nullptr};  // D -> D
+  int64_t local_heads;              // num_heads / tp
+  ParallelContext parallel;
+  torch::nn::Linear qkv{nullptr};   // D -> 3 D/tp, [q | k | v] of the local heads
+  torch::nn::Linear proj{nullptr};  // weight (D, D/tp); bias (D) replicated
 };
 TORCH_MODULE(SelfAttention);
 
+// Queries from the video tokens, keys/values from the caption tokens; tensor-parallel like
+// self-attention. Every sequence-parallel rank has all caption tokens, so sp needs no traffic.
 class CrossAttentionImpl : public torch::nn::Module {
  public:
-  CrossAttentionImpl(int64_t dim, int64_t num_heads);
+  CrossAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel = {});
   // x (N, L, D) attends to context (N, Lc, D) -> (N, L, D)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);
 
-  int64_t num_heads;
-  torch::nn::Linear q{nullptr};     // D -> D
-  torch::nn::Linear kv{nullptr};    // D -> 2D, [k | v]
-  torch::nn::Linear proj{nullptr};  // D -> D
+  int64_t local_heads;
+  ParallelContext parallel;
+  torch::nn::Linear q{nullptr};     // D -> D/tp
+  torch::nn::Linear kv{nullptr};    // D -> 2 D/tp, [k | v]
+  torch::nn::Linear proj{nullptr};  // weight (D, D/tp); bias replicated
 };
 TORCH_MODULE(CrossAttention);
+
+// x W^T summed over tp, then + b: the output side of a row-parallel Linear.
+torch::Tensor row_parallel_linear(const torch::Tensor& x, const torch::nn::Linear& linear,
+                                  const parallel::Communicator& tp);
 
 }  // namespace vdit::model

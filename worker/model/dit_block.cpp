@@ -14,13 +14,13 @@ torch::nn::LayerNorm plain_norm(int64_t dim) {
 }
 }  // namespace
 
-DiTBlockImpl::DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden) {
+DiTBlockImpl::DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, ParallelContext parallel) {
   norm1 = register_module("norm1", plain_norm(dim));
-  attn = register_module("attn", SelfAttention(dim, num_heads));
+  attn = register_module("attn", SelfAttention(dim, num_heads, parallel));
   norm_cross = register_module("norm_cross", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-6)));
-  cross_attn = register_module("cross_attn", CrossAttention(dim, num_heads));
+  cross_attn = register_module("cross_attn", CrossAttention(dim, num_heads, parallel));
   norm2 = register_module("norm2", plain_norm(dim));
-  mlp = register_module("mlp", Mlp(dim, mlp_hidden));
+  mlp = register_module("mlp", Mlp(dim, mlp_hidden, parallel));
   adaLN_modulation =
       register_module("adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 6 * dim)));
 }

@@ -18,7 +18,7 @@ torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const
 
 class DiTBlockImpl : public torch::nn::Module {
  public:
-  DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden);
+  DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, ParallelContext parallel = {});
   // x (N, L, D), c (N, D) timestep + pooled caption, context (N, Lc, D) -> (N, L, D)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c, const torch::Tensor& context);
 

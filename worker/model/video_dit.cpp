@@ -27,7 +27,7 @@ VideoDiTOptions video_dit_options(const ModelConfig& model, int64_t checkpoint_e
   return options;
 }
 
-VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options) : options(options) {
+VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel) : options(options) {
   const int64_t dim = options.hidden_size;
   x_embedder = register_module("x_embedder", torch::nn::Linear(options.token_dim(), dim));
   t_embedder = register_module("t_embedder", TimestepEmbedder(dim));
@@ -35,7 +35,7 @@ VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options) : options(options) {
   caption_pool = register_module("caption_pool", torch::nn::Linear(dim, dim));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < options.depth; ++i) {
-    blocks->push_back(DiTBlock(dim, options.num_heads, options.mlp_hidden()));
+    blocks->push_back(DiTBlock(dim, options.num_heads, options.mlp_hidden(), parallel));
   }
   final_layer = register_module("final_layer", FinalLayer(dim, options.token_dim()));
   initialize_weights();

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "worker/model/condition_embedders.h"
 #include "worker/model/final_layer.h"
+#include "worker/model/parallel_context.h"
 #include "worker/model/patchify.h"
 
 namespace vdit::model {
@@ -44,7 +45,9 @@ struct DiTInput {
 
 class VideoDiTImpl : public torch::nn::Module {
  public:
-  explicit VideoDiTImpl(const VideoDiTOptions& options);
+  // `parallel`: the tp/sp communicators; blocks are tensor/sequence parallel, everything else
+  // (embedders, caption encoder, final layer) is replicated on every rank.
+  explicit VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel = {});
 
   torch::Tensor forward(const DiTInput& input);  // -> (N, L, token_dim)
 

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <limits>
 
-#include <torch/nn/utils/clip_grad.h>
+
+#include <fmt/core.h>
 
 #include "core/config_validate.h"
+#include "core/error.h"
+#include "worker/model/tensor_parallel_plan.h"
 #include "worker/diffusion/counter_noise.h"
 #include "worker/training/stage_losses.h"
 
@@ -36,17 +39,24 @@ torch::Tensor batch_caption(const data::LocalBatch& batch, int64_t first, int64_
 
 }  // namespace
 
-Trainer::Trainer(const RunConfig& config, torch::Device device)
+Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel parallel)
     : config_(config),
       device_(device),
+      parallel_(std::move(parallel)),
       diffusion_(diffusion::NoiseSchedule::from_config(config.diffusion),
                  diffusion::prediction_from_string(config.diffusion.prediction)) {
   torch::manual_seed(config.training.seed);
   const int64_t checkpoint_every =
       vdit::checkpoint_every(config.training.activation_checkpointing, "training.activation_checkpointing",
                              config.source);
-  model_ = model::VideoDiT(model::video_dit_options(config.model, checkpoint_every));
+  const auto options = model::video_dit_options(config.model, checkpoint_every);
+  const model::VideoDiT whole(options);  // the one-rank model every layout starts from
+  model_ = model::VideoDiT(options, parallel_.model);
+  model::load_shards_from_full(model_, whole, parallel_.model.tp.rank(), parallel_.model.tp_size());
   model_->to(device_);
+  if (parallel_.dp_sp.size() > 1) {
+    gradient_reducer_ = std::make_unique<parallel::BucketedAllReducer>(parallel_.dp_sp);
+  }
   const OptimizerConfig& o = config.optimizer;
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       model_->parameters(),
@@ -72,11 +82,7 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   }
   const auto epsilon = torch::stack(noise).to(device_);  // (n, L_local, token_dim)
   const model::PatchGrid grid{batch.grid.frames, batch.grid.height, batch.grid.width};
-  torch::Tensor complexity;
-  if (config_.diffusion.content_adaptive) {
-    const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
-    complexity = diffusion::content_complexity(model::unpatchify(x0, grid, patch, config_.model.channels));
-  }
+  const torch::Tensor complexity = config_.diffusion.content_adaptive ? complexity_of(x0, batch) : torch::Tensor();
   const auto alpha_bar = diffusion_.schedule().alpha_bar(t.to(device_), complexity);  // (n,)
   model::DiTInput input;
   input.tokens = diffusion_.q_sample(x0, epsilon, alpha_bar);
@@ -92,6 +98,7 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   StepReport report;
   if (plan.temporal_weight > 0 || plan.motion_weight > 0) {
     const auto predicted_x0 = diffusion_.predict_x0(input.tokens, output, alpha_bar);
+    require_whole_frames(batch, "stage temporal/motion losses");
     const int64_t tokens_per_frame = grid.height * grid.width;
     // Weighted by alpha_bar per sample (see stage_losses.h).
     const auto temporal = (alpha_bar * temporal_consistency_loss(predicted_x0, x0, tokens_per_frame)).mean();
@@ -105,6 +112,55 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   report.loss = loss.item<double>();
   report.diffusion_loss = diffusion_loss.item<double>();
   return report;
+}
+
+void Trainer::require_whole_frames(const data::LocalBatch& batch, const char* feature) const {
+  const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
+  if (batch.tokens_per_sample_local % tokens_per_frame != 0 || batch.token_begin % tokens_per_frame != 0) {
+    throw InputError(fmt::format(
+        "{} with parallel.sp = {}: bucket {} gives each sequence-parallel rank {} tokens, not whole patch-frames "
+        "of {} tokens; use an sp that divides the bucket's patch-frame count, or turn the feature off",
+        feature, parallel_.model.sp_size(), batch.bucket.name(), batch.tokens_per_sample_local, tokens_per_frame));
+  }
+}
+
+torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const {
+  require_whole_frames(batch, "diffusion.content_adaptive");
+  const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
+  const model::PatchGrid local_grid{batch.tokens_per_sample_local / tokens_per_frame, batch.grid.height,
+                                    batch.grid.width};
+  const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
+  auto complexity = diffusion::content_complexity(model::unpatchify(x0, local_grid, patch, config_.model.channels));
+  if (parallel_.model.sp_size() > 1) parallel_.model.sp.all_reduce_avg(complexity);
+  return complexity;  // (n,)
+}
+
+double Trainer::reduce_and_clip_gradients() {
+  std::vector<torch::Tensor> grads;
+  double replicated_squares = 0, sharded_squares = 0;
+  for (const auto& item : model_->named_parameters()) {
+    if (!item.value().grad().defined()) item.value().mutable_grad() = torch::zeros_like(item.value());
+    grads.push_back(item.value().grad());
+  }
+  if (gradient_reducer_) gradient_reducer_->all_reduce(grads, parallel::Reduction::kAverage);
+  for (const auto& item : model_->named_parameters()) {
+    const double squares = item.value().grad().pow(2).sum().item<double>();
+    const bool sharded = model::shard_rule_of(item.key()).style != model::ShardStyle::kReplicated;
+    (sharded ? sharded_squares : replicated_squares) += squares;
+  }
+  if (parallel_.model.tp_size() > 1) {
+    auto total = torch::tensor({sharded_squares}, torch::kFloat64);
+    parallel_.model.tp.all_reduce_sum(total);
+    sharded_squares = total.item<double>();
+  }
+  const double norm = std::sqrt(replicated_squares + sharded_squares);
+  // The same rule as torch.nn.utils.clip_grad_norm_.
+  const double max_norm = config_.optimizer.grad_clip;
+  if (max_norm > 0 && norm + 1e-6 > max_norm) {
+    torch::NoGradGuard no_grad;
+    for (auto& grad : grads) grad.mul_(max_norm / (norm + 1e-6));
+  }
+  return norm;
 }
 
 StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& plan) {
@@ -123,9 +179,16 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
     total.temporal_loss += share * part.temporal_loss;
     total.motion_loss += share * part.motion_loss;
   }
-  const double max_norm = config_.optimizer.grad_clip > 0 ? config_.optimizer.grad_clip
-                                                          : std::numeric_limits<double>::infinity();
-  total.grad_norm = torch::nn::utils::clip_grad_norm_(model_->parameters(), max_norm);
+  total.grad_norm = reduce_and_clip_gradients();
+  if (parallel_.dp_sp.size() > 1) {
+    auto losses = torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss},
+                                torch::kFloat64);
+    parallel_.dp_sp.all_reduce_avg(losses);
+    total.loss = losses[0].item<double>();
+    total.diffusion_loss = losses[1].item<double>();
+    total.temporal_loss = losses[2].item<double>();
+    total.motion_loss = losses[3].item<double>();
+  }
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(plan.lr);
   optimizer_->step();
   if (ema_) ema_->update(*model_);

@@ -11,6 +11,8 @@
 #include "data/local_batch.h"
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/video_dit.h"
+#include "parallel/bucketed_all_reduce.h"
+#include "worker/model/parallel_context.h"
 #include "worker/training/ema.h"
 
 namespace vdit::training {
@@ -39,14 +41,24 @@ struct StepReport {
   double step_seconds = 0;     // compute only (forward, backward, optimizer)
 };
 
+// The communicators of one worker: the model's tp/sp context and the dp x sp group that averages
+// gradients (every rank holding the same parameter shard). Defaults: one rank everywhere.
+struct TrainerParallel {
+  model::ParallelContext model;
+  parallel::Communicator dp_sp = parallel::make_solo_communicator();
+};
+
 class Trainer {
  public:
-  // `config` must be validated. The model is built and initialized from config.training.seed.
-  Trainer(const RunConfig& config, torch::Device device);
+  // `config` must be validated. The model is initialized from config.training.seed as a whole
+  // one-rank model and this rank keeps its tensor-parallel pieces, so every mesh starts from the
+  // same weights.
+  Trainer(const RunConfig& config, torch::Device device, TrainerParallel parallel = {});
 
   StepReport train_step(const data::LocalBatch& batch, const StepPlan& plan);
 
   model::VideoDiT& model() { return model_; }
+  const TrainerParallel& parallel() const { return parallel_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   ExponentialMovingAverage* ema() { return ema_.get(); }  // null when optimizer.ema_decay = 0
   const diffusion::GaussianDiffusion& diffusion() const { return diffusion_; }
@@ -54,9 +66,19 @@ class Trainer {
  private:
   // Loss of one micro-batch [first, first + count) of the local batch; backward included.
   StepReport micro_step(const data::LocalBatch& batch, int64_t first, int64_t count, const StepPlan& plan);
+  // Per-sample content complexity c of the local tokens; under sp the slice must hold whole
+  // patch-frames and c is averaged over sp (frame differences across slice edges are left out).
+  // Throws InputError unless this rank's token slice is whole patch-frames (always true for sp = 1).
+  void require_whole_frames(const data::LocalBatch& batch, const char* feature) const;
+  torch::Tensor complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const;
+  // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and
+  // returns the norm before clipping.
+  double reduce_and_clip_gradients();
 
   const RunConfig& config_;
   torch::Device device_;
+  TrainerParallel parallel_;
+  std::unique_ptr<parallel::BucketedAllReducer> gradient_reducer_;
   model::VideoDiT model_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ExponentialMovingAverage> ema_;

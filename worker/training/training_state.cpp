@@ -5,12 +5,14 @@
 
 #include "checkpoints/tensor_assembly.h"
 #include "core/error.h"
+#include "worker/model/tensor_parallel_plan.h"
 
 namespace vdit::training {
 namespace {
 
 checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor& tensor) {
   const auto host = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+
   checkpoints::TensorRecord record;
   record.name = name;
   record.global_shape = host.sizes().vec();
@@ -19,15 +21,19 @@ checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor
   return record;
 }
 
-void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint, const std::string& name) {
+// Reads the whole tensor `name` and copies this rank's piece of it (per `rule`) into `target`.
+void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint, const std::string& name,
+               const model::ShardRule& rule = {}, int64_t tp_rank = 0, int64_t tp_size = 1) {
   std::vector<int64_t> shape;
   std::vector<float> values = checkpoints::read_full_tensor(checkpoint, name, &shape);
-  if (shape != target.sizes().vec()) {
+  const auto whole = torch::from_blob(values.data(), shape, torch::kFloat32);
+  const auto piece = model::shard_tensor(whole, rule, tp_rank, tp_size);
+  if (piece.sizes() != target.sizes()) {
     throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config", checkpoint.path,
                                  name, fmt::join(shape, "x"), fmt::join(target.sizes().vec(), "x")));
   }
   torch::NoGradGuard no_grad;
-  target.copy_(torch::from_blob(values.data(), shape, torch::kFloat32).to(target.device(), target.dtype()));
+  target.copy_(piece.to(target.device(), target.dtype()));
 }
 
 // LibTorch keys optimizer state by the parameter's TensorImpl address, printed as a string.
@@ -44,14 +50,19 @@ bool has_tensor(const checkpoints::LoadedCheckpoint& checkpoint, const std::stri
 std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer) {
   std::vector<checkpoints::TensorRecord> records;
   auto& optimizer = trainer.optimizer();
+  const auto& tp = trainer.parallel().model.tp;
   for (const auto& item : trainer.model()->named_parameters()) {
-    records.push_back(record_of("model/" + item.key(), item.value()));
-    if (trainer.ema() != nullptr) records.push_back(record_of("ema/" + item.key(), trainer.ema()->shadow()[item.key()]));
+    const model::ShardRule rule = model::shard_rule_of(item.key());
+    auto whole = [&](const torch::Tensor& local) { return model::gather_full_tensor(local, rule, tp); };
+    records.push_back(record_of("model/" + item.key(), whole(item.value())));
+    if (trainer.ema() != nullptr) {
+      records.push_back(record_of("ema/" + item.key(), whole(trainer.ema()->shadow()[item.key()])));
+    }
     const auto found = optimizer.state().find(optimizer_state_key(item.value()));
     if (found == optimizer.state().end()) continue;  // no step taken yet
     const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
-    records.push_back(record_of("optim/exp_avg/" + item.key(), state.exp_avg()));
-    records.push_back(record_of("optim/exp_avg_sq/" + item.key(), state.exp_avg_sq()));
+    records.push_back(record_of("optim/exp_avg/" + item.key(), whole(state.exp_avg())));
+    records.push_back(record_of("optim/exp_avg_sq/" + item.key(), whole(state.exp_avg_sq())));
     records.push_back(record_of("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())})));
   }
   return records;
@@ -59,15 +70,19 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer)
 
 void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoint& checkpoint) {
   auto& optimizer = trainer.optimizer();
+  const int64_t tp_rank = trainer.parallel().model.tp.rank(), tp_size = trainer.parallel().model.tp_size();
   for (auto& item : trainer.model()->named_parameters()) {
-    copy_into(item.value(), checkpoint, "model/" + item.key());
-    if (trainer.ema() != nullptr) copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key());
+    const model::ShardRule rule = model::shard_rule_of(item.key());
+    copy_into(item.value(), checkpoint, "model/" + item.key(), rule, tp_rank, tp_size);
+    if (trainer.ema() != nullptr) {
+      copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key(), rule, tp_rank, tp_size);
+    }
     if (!has_tensor(checkpoint, "optim/step/" + item.key())) continue;
     auto state = std::make_unique<torch::optim::AdamWParamState>();
     state->exp_avg(torch::zeros_like(item.value()));
     state->exp_avg_sq(torch::zeros_like(item.value()));
-    copy_into(state->exp_avg(), checkpoint, "optim/exp_avg/" + item.key());
-    copy_into(state->exp_avg_sq(), checkpoint, "optim/exp_avg_sq/" + item.key());
+    copy_into(state->exp_avg(), checkpoint, "optim/exp_avg/" + item.key(), rule, tp_rank, tp_size);
+    copy_into(state->exp_avg_sq(), checkpoint, "optim/exp_avg_sq/" + item.key(), rule, tp_rank, tp_size);
     std::vector<int64_t> shape;
     state->step(static_cast<int64_t>(checkpoints::read_full_tensor(checkpoint, "optim/step/" + item.key(), &shape)[0]));
     optimizer.state()[optimizer_state_key(item.value())] = std::move(state);

@@ -11,9 +11,12 @@
 namespace vdit::training {
 
 // Copies everything to host memory (the snapshot an async save writes while training goes on).
+// Tensor-parallel pieces are gathered into whole tensors, so the records are mesh-independent:
+// a collective over tp (every tp rank calls it, each gets the same records).
 std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer);
 
-// Loads model, EMA and optimizer state. Throws InputError naming the checkpoint and the tensor if
+// Loads model, EMA and optimizer state, cutting this rank's tensor-parallel pieces from the whole
+// stored tensors, so a run resumes on any mesh. Throws InputError naming the checkpoint and the tensor if
 // a tensor is missing or its global shape differs from this model's.
 void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoint& checkpoint);
 
