@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "orchestrator/single_process_run.h"
+#include "orchestrator/train_run.h"
 
 namespace vdit::cli {
 
@@ -35,7 +35,7 @@ int run_train(const Args& args) {
     fmt::print("{}\n", (std::ostringstream() << options).str());
     return kExitOk;
   }
-  return orchestrator::run_single_process(request);
+  return orchestrator::run_training(request);
 }
 
 }  // namespace vdit::cli

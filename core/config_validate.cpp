@@ -171,6 +171,15 @@ void resolve_and_validate(RunConfig& config) {
   check.require(config.checkpoint.every_steps >= 0, "checkpoint.every_steps", config.checkpoint.every_steps, ">= 0");
   check.require(config.checkpoint.keep_last >= 1, "checkpoint.keep_last", config.checkpoint.keep_last, ">= 1");
   check.require(config.checkpoint.keep_every >= 0, "checkpoint.keep_every", config.checkpoint.keep_every, ">= 0");
+  if (config.curriculum.stages.empty()) {
+    // No curriculum: one stage of training.steps steps over every bucket.
+    StageConfig all;
+    all.name = "all";
+    all.frames_min = 1;
+    all.frames_max = 1 << 30;
+    all.steps = config.training.steps;
+    config.curriculum.stages.push_back(all);
+  }
   for (size_t i = 0; i < config.curriculum.stages.size(); ++i) {
     validate_stage(config.curriculum.stages[i], i, config, check);
   }

@@ -6,7 +6,8 @@
 
 namespace vdit {
 
-// Resolves the model preset, fills stage defaults and checks every field; throws InputError.
+// Resolves the model preset, fills stage defaults (a config without stages gets one stage "all" of
+// training.steps steps over every bucket) and checks every field; throws InputError.
 // Checks that need the world (mesh vs ranks, shards vs patch size) happen where that is known.
 void resolve_and_validate(RunConfig& config);
 

@@ -4,19 +4,7 @@
 
 namespace vdit::orchestrator {
 
-Curriculum::Curriculum(const RunConfig& config) : stages_(config.curriculum.stages) {
-  if (stages_.empty()) {
-    StageConfig all;
-    all.name = "all";
-    all.frames_min = 1;
-    all.frames_max = std::numeric_limits<int64_t>::max();
-    all.steps = config.training.steps;
-    all.global_batch = config.training.global_batch;
-    all.activation_checkpointing = config.training.activation_checkpointing;
-    all.condition_dropout = config.diffusion.condition_dropout;
-    stages_.push_back(all);
-  }
-}
+Curriculum::Curriculum(const RunConfig& config) : stages_(config.curriculum.stages) {}
 
 int64_t Curriculum::max_total_steps() const {
   int64_t total = 0;

@@ -25,8 +25,7 @@ struct CurriculumPosition {
 
 class Curriculum {
  public:
-  // The run's stages; a config without [[curriculum.stages]] trains one stage of
-  // training.steps steps over every bucket. `config` must be validated.
+  // The run's stages (resolve_and_validate gives a config without stages one stage "all").
   explicit Curriculum(const RunConfig& config);
 
   const std::vector<StageConfig>& stages() const { return stages_; }

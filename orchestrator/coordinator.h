@@ -1,0 +1,18 @@
+// The coordinator's loop: it owns the run's truth (curriculum position, when to save, when to
+// stop), sends a plan per step to the workers, aggregates their reports into metrics, and commits
+// checkpoints (two-phase: workers write shards into step_N.partial, the coordinator the manifest).
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+#include "orchestrator/run_directory.h"
+#include "orchestrator/worker_link.h"
+
+namespace vdit::orchestrator {
+
+// `resume`: "auto" (latest of the run folder, if any), "none", or a checkpoint folder.
+// Returns the process exit code.
+int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers);
+
+}  // namespace vdit::orchestrator

@@ -1,0 +1,185 @@
+#include "orchestrator/train_run.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "core/config_io.h"
+#include "core/config_validate.h"
+#include "core/error.h"
+#include "data/synthetic_videos.h"
+#include "orchestrator/coordinator.h"
+#include "orchestrator/run_directory.h"
+#include "orchestrator/worker_link.h"
+#include "parallel/mpi_environment.h"
+#include "parallel/process_groups.h"
+#include "worker/worker_engine.h"
+#include "worker/worker_loop.h"
+
+namespace vdit::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+RunConfig resolve_config(const TrainRequest& request, int workers) {
+  RunConfig config = request.config_path.empty() ? parse_run_config("", "<defaults>", request.overrides)
+                                                  : load_run_config(request.config_path, request.overrides);
+  resolve_and_validate(config);
+  const ParallelConfig& p = config.parallel;
+  const int64_t mesh = p.dp * p.sp * p.tp;
+  if (mesh != workers) {
+    const std::string how = workers == 1 ? fmt::format("; start it as `mpirun -np {} vdit train ...` (1 coordinator + "
+                                                       "{} workers)", mesh + 1, mesh)
+                                         : "";
+    throw InputError(fmt::format("{}: parallel: dp({}) x sp({}) x tp({}) = {} worker ranks, but there {} {} worker "
+                                 "rank{}{}",
+                                 config.source, p.dp, p.sp, p.tp, mesh, workers == 1 ? "is" : "are", workers,
+                                 workers == 1 ? "" : "s", how));
+  }
+  if (config.model.num_heads % (p.tp * p.sp) != 0) {
+    throw InputError(fmt::format("{}: model.num_heads = {} must divide by parallel.tp x parallel.sp = {}",
+                                 config.source, config.model.num_heads, p.tp * p.sp));
+  }
+  if (config.training.device == "cuda") {
+    throw InputError(fmt::format("{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
+                                 "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
+                                 config.source));
+  }
+  return config;
+}
+
+std::vector<std::string> h5_files_in(const fs::path& folder) {
+  std::vector<std::string> found;
+  if (!fs::is_directory(folder)) return found;
+  for (const auto& file : fs::directory_iterator(folder)) {
+    if (file.path().extension() == ".h5") found.push_back(file.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// Shard files from data.shards (files or folders of *.h5, relative to the config file), or a
+// synthetic set written once into the run folder when none are configured.
+std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequest& request, const RunDirectory& run) {
+  std::vector<std::string> shards;
+  const fs::path base = request.config_path.empty() ? fs::current_path() : fs::path(request.config_path).parent_path();
+  for (const std::string& entry : config.data.shards) {
+    const fs::path path = fs::path(entry).is_absolute() ? fs::path(entry) : base / entry;
+    if (fs::is_directory(path)) {
+      const auto found = h5_files_in(path);
+      if (found.empty()) {
+        throw InputError(fmt::format("{}: data.shards: folder {} holds no *.h5 shard", config.source, path.string()));
+      }
+      shards.insert(shards.end(), found.begin(), found.end());
+    } else if (fs::exists(path)) {
+      shards.push_back(path.string());
+    } else {
+      throw InputError(fmt::format("{}: data.shards: {} does not exist", config.source, path.string()));
+    }
+  }
+  if (!shards.empty()) return shards;
+  shards = h5_files_in(run.data());
+  if (!shards.empty()) return shards;
+  data::SynthOptions synth;
+  synth.out_dir = run.data();
+  synth.seed = static_cast<uint64_t>(config.training.seed);
+  synth.clips_per_bucket = config.data.synthetic_clips_per_bucket;
+  synth.patch = data::PatchSize{config.model.patch_frames, config.model.patch_size};
+  synth.caption_length = config.model.caption_length;
+  if (!config.data.synthetic_buckets.empty()) {
+    synth.buckets.clear();
+    for (const std::string& bucket : config.data.synthetic_buckets) {
+      data::BucketShape shape;
+      std::sscanf(bucket.c_str(), "%ldx%ldx%ld", &shape.frames, &shape.height, &shape.width);  // validated
+      synth.buckets.push_back(shape);
+    }
+  }
+  fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n", run.data());
+  return data::write_synthetic_dataset(synth);
+}
+
+// Rank 0 prepares the run folder and data, then tells the workers the shard list.
+std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int world_rank) {
+  std::string joined;
+  for (const auto& shard : shards) joined += shard + '\n';
+  int64_t size = static_cast<int64_t>(joined.size());
+  MPI_Bcast(&size, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+  joined.resize(static_cast<size_t>(size));
+  MPI_Bcast(joined.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
+  if (world_rank == 0) return shards;
+  std::vector<std::string> received;
+  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1) {
+    received.push_back(joined.substr(start, end - start));
+  }
+  return received;
+}
+
+int run_single_process(const TrainRequest& request) {
+  const RunConfig config = resolve_config(request, 1);
+  const RunDirectory run(request.run_dir);
+  run.write_config(config);
+  WorkerEngine engine(config, resolve_shards(config, request, run), {}, data::DataRank{}, 0, true);
+  InProcessWorkerLink link(engine);
+  return run_coordinator(config, run, request.resume, link);
+}
+
+int run_mpi(const TrainRequest& request) {
+  int argc = 0;
+  char** argv = nullptr;
+  auto mpi = parallel::MpiEnvironment::initialize(&argc, &argv);
+  const int rank = mpi.world_rank();
+  const int workers = mpi.world_size() - 1;
+  try {
+    const RunConfig config = resolve_config(request, workers);
+    std::vector<std::string> shards;
+    std::optional<RunDirectory> run;
+    if (rank == 0) {
+      run.emplace(request.run_dir);
+      run->write_config(config);
+      shards = resolve_shards(config, request, *run);
+    }
+    shards = broadcast_shards(std::move(shards), rank);
+    const auto dims = parallel::ParallelDims::create(static_cast<int>(config.parallel.dp),
+                                                     static_cast<int>(config.parallel.sp),
+                                                     static_cast<int>(config.parallel.tp), workers);
+    const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
+    const double timeout = config.parallel.heartbeat_timeout_s;
+    if (rank == 0) {
+      fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(), dims.tp());
+      MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout);
+      return run_coordinator(config, *run, request.resume, link);
+    }
+    const auto& coords = groups->coords();
+    const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
+    const bool writer = groups->worker_rank() == 0;
+    WorkerEngine engine(config, shards, training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
+                        data_rank, groups->worker_rank(), writer);
+    const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
+    const bool threads = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
+    run_worker_loop(engine, channel, threads ? timeout / 4 : 0.0);
+    return kExitOk;
+  } catch (const InputError& error) {
+    // Every rank validates the same config: rank 0 speaks for all of them.
+    if (rank == 0) fmt::print(stderr, "vdit train: error: {}\n", error.what());
+    std::fflush(stdout);
+    MPI_Abort(MPI_COMM_WORLD, kExitInputError);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "vdit train (world rank {}): failed: {}\n", rank, error.what());
+    std::fflush(stdout);
+    MPI_Abort(MPI_COMM_WORLD, kExitRuntimeError);
+  }
+  return kExitRuntimeError;
+}
+
+}  // namespace
+
+bool launched_by_mpi() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
+}
+
+int run_training(const TrainRequest& request) {
+  return launched_by_mpi() ? run_mpi(request) : run_single_process(request);
+}
+
+}  // namespace vdit::orchestrator

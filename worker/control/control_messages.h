@@ -1,0 +1,47 @@
+// The typed messages between the coordinator (world rank 0) and the workers: a plan per step down,
+// a report per step and heartbeats up. Plain structs of fixed size, sent as bytes over MPI.
+#pragma once
+
+#include <cstdint>
+
+#include "worker/training/trainer.h"
+
+namespace vdit::control {
+
+// MPI tags of the control plane (MPI_COMM_WORLD); the data plane uses the workers' own communicators.
+enum Tag : int { kTagPlan = 101, kTagReport = 102, kTagHeartbeat = 103 };
+
+// Coordinator -> every worker, before each step.
+struct WorkPlan {
+  // kRestore: load the checkpoint in `checkpoint_folder` (before the first step of a resumed run).
+  // kSave: no step, only write the checkpoint shards into `checkpoint_folder` (and report them).
+  enum Kind : int32_t { kStep = 1, kStop = 2, kRestore = 3, kSave = 4 };
+  Kind kind = kStep;
+  training::StepPlan step;
+  int64_t samples_consumed = 0;  // the stage's data position at the start of this step
+  // kStep, non-empty: after the step, snapshot the state and write this rank's shard (if it is a
+  // writer) into this partial checkpoint folder. kRestore: the checkpoint folder to load.
+  char checkpoint_folder[1024] = {};
+};
+
+// Worker -> coordinator, after each step.
+struct WorkReport {
+  int32_t worker_rank = 0;
+  training::StepReport step;
+  double data_wait_seconds = 0;
+  int64_t bucket[3] = {0, 0, 0};  // T, H, W of the step's global batch
+  int64_t tokens_per_sample = 0;  // whole sample, for FLOP counting
+  // A shard written for this step's checkpoint: file name (empty if none), size, CRC-32.
+  char saved_file[256] = {};
+  int64_t saved_size = 0;
+  uint32_t saved_crc32 = 0;
+  char error[512] = {};  // non-empty: the worker failed with this message and stops
+};
+
+// Worker -> coordinator every heartbeat interval, from a background thread.
+struct Heartbeat {
+  int32_t worker_rank = 0;
+  int64_t step = 0;
+};
+
+}  // namespace vdit::control

@@ -1,0 +1,87 @@
+#include "worker/worker_engine.h"
+
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "checkpoints/checkpoint_reader.h"
+#include "checkpoints/checkpoint_writer.h"
+#include "core/config_validate.h"
+#include "worker/training/training_state.h"
+
+namespace vdit {
+
+WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
+                           training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank,
+                           bool writes_checkpoint)
+    : config_(config),
+      shards_(std::move(shards)),
+      trainer_(config, torch::kCPU, std::move(parallel)),
+      data_rank_(data_rank),
+      worker_rank_(worker_rank),
+      writes_checkpoint_(writes_checkpoint) {}
+
+void WorkerEngine::restore(const std::string& checkpoint_folder) {
+  training::restore_training_state(trainer_, checkpoints::open_checkpoint(checkpoint_folder));
+}
+
+void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
+  if (loader_ && loader_stage_ == stage && expected_samples_consumed_ == samples_consumed) return;
+  loader_.reset();  // joins the previous reader thread first
+  const StageConfig& stage_config = config_.curriculum.stages.at(static_cast<size_t>(stage));
+  data::LoaderOptions options;
+  options.shard_paths = shards_;
+  options.expected.channels = config_.model.channels;
+  options.expected.patch = data::PatchSize{config_.model.patch_frames, config_.model.patch_size};
+  options.filter.frames_min = stage_config.frames_min;
+  options.filter.frames_max = stage_config.frames_max;
+  options.filter.resolutions = stage_config.resolutions;
+  options.seed = static_cast<uint64_t>(config_.training.seed);
+  options.stage = stage;
+  options.global_batch_size = stage_config.global_batch;
+  options.rank = data_rank_;
+  options.samples_consumed = samples_consumed;
+  options.prefetch_depth = static_cast<int>(config_.data.prefetch_batches);
+  loader_ = std::make_unique<data::StreamingLoader>(options);
+  if (worker_rank_ == 0) {
+    for (const auto& warning : loader_->warnings()) fmt::print("data: warning: {}\n", warning);
+  }
+  loader_stage_ = stage;
+  expected_samples_consumed_ = samples_consumed;
+}
+
+void WorkerEngine::write_checkpoint_shard(const char* folder, control::WorkReport& report) {
+  std::vector<checkpoints::TensorRecord> records = training::snapshot_training_state(trainer_);
+  if (!writes_checkpoint_) return;
+  const checkpoints::ManifestFile file = checkpoints::write_shard_into(folder, {"model-tp0-of-1.h5", std::move(records)});
+  std::snprintf(report.saved_file, sizeof(report.saved_file), "%s", file.name.c_str());
+  report.saved_size = file.size;
+  report.saved_crc32 = file.crc32;
+}
+
+control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
+  if (plan.kind == control::WorkPlan::kSave) {
+    control::WorkReport report;
+    report.worker_rank = worker_rank_;
+    write_checkpoint_shard(plan.checkpoint_folder, report);
+    return report;
+  }
+  ensure_loader(plan.step.stage, plan.samples_consumed);
+  const data::LoadedBatch loaded = loader_->next();
+  const StageConfig& stage = config_.curriculum.stages.at(static_cast<size_t>(plan.step.stage));
+  expected_samples_consumed_ = plan.samples_consumed + stage.global_batch;
+
+  control::WorkReport report;
+  report.worker_rank = worker_rank_;
+  report.step = trainer_.train_step(loaded.batch, plan.step);
+  report.data_wait_seconds = loaded.wait_seconds;
+  report.bucket[0] = loaded.batch.bucket.frames;
+  report.bucket[1] = loaded.batch.bucket.height;
+  report.bucket[2] = loaded.batch.bucket.width;
+  report.tokens_per_sample = loaded.batch.grid.tokens();
+
+  if (plan.checkpoint_folder[0] != '\0') write_checkpoint_shard(plan.checkpoint_folder, report);
+  return report;
+}
+
+}  // namespace vdit

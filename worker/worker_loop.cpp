@@ -1,0 +1,65 @@
+#include "worker/worker_loop.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace vdit {
+namespace {
+
+// Sends a heartbeat every interval until destroyed (RAII: the thread is always joined).
+class HeartbeatThread {
+ public:
+  HeartbeatThread(const control::WorkerChannel& channel, double interval_s, const std::atomic<int64_t>& step)
+      : thread_([this, &channel, interval_s, &step] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          while (!stopping_) {
+            if (stop_.wait_for(lock, std::chrono::duration<double>(interval_s), [this] { return stopping_; })) break;
+            channel.send_heartbeat(step.load());
+          }
+        }) {}
+  ~HeartbeatThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    stop_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+}  // namespace
+
+void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s) {
+  std::atomic<int64_t> step{0};
+  std::unique_ptr<HeartbeatThread> heartbeat;  // needs MPI_THREAD_MULTIPLE; interval 0 = off
+  if (heartbeat_interval_s > 0) heartbeat = std::make_unique<HeartbeatThread>(channel, heartbeat_interval_s, step);
+  while (true) {
+    const control::WorkPlan plan = channel.receive_plan();
+    if (plan.kind == control::WorkPlan::kStop) return;
+    if (plan.kind == control::WorkPlan::kRestore) {
+      engine.restore(plan.checkpoint_folder);
+      continue;
+    }
+    step = plan.step.step;
+    try {
+      channel.send_report(engine.run(plan));
+    } catch (const std::exception& error) {
+      control::WorkReport report;
+      std::snprintf(report.error, sizeof(report.error), "%s", error.what());
+      channel.send_report(report);
+      throw;
+    }
+  }
+}
+
+}  // namespace vdit

@@ -1,0 +1,14 @@
+// A worker process of an MPI run: receive a plan, run it, report; a background thread sends
+// heartbeats so the coordinator can tell a long step from a dead or stalled worker.
+#pragma once
+
+#include "worker/control/control_channel.h"
+#include "worker/worker_engine.h"
+
+namespace vdit {
+
+// Runs until a stop plan. heartbeat_interval_s = 0 turns heartbeats off (MPI without
+// MPI_THREAD_MULTIPLE): then only step reports show a worker is alive. Errors are reported to the coordinator (which ends the job) and rethrown.
+void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s);
+
+}  // namespace vdit
