@@ -12,5 +12,7 @@ using Args = std::vector<std::string>;
 int run_train(const Args& args);   // cli/train_command.cpp
 int run_sample(const Args& args);  // cli/sample_command.cpp
 int run_data(const Args& args);    // cli/data_command.cpp: synth | pack | inspect
+int run_ckpt(const Args& args);    // cli/ckpt_command.cpp: inspect | export
+int run_plot(const Args& args);    // cli/plot_command.cpp: metrics.jsonl -> SVG
 
 }  // namespace vdit::cli

@@ -22,6 +22,8 @@ const std::map<std::string, Subcommand>& subcommands() {
       {"train", {vdit::cli::run_train, "train a video DiT from a TOML run config"}},
       {"sample", {vdit::cli::run_sample, "generate videos (GIF + PNG frames) from a checkpoint"}},
       {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
+      {"ckpt", {vdit::cli::run_ckpt, "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
+      {"plot", {vdit::cli::run_plot, "draw a run's metrics.jsonl as an SVG (loss, samples/s, stages)"}},
   };
   return table;
 }

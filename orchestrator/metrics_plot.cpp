@@ -1,0 +1,301 @@
+#include "orchestrator/metrics_plot.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace vdit::orchestrator {
+
+namespace {
+
+using nlohmann::json;
+
+// Reads `field` of one metrics line. A required field must be present; null reads as NaN
+// (nlohmann writes NaN and inf as null).
+double number_field(const json& row, const char* field, bool required, const std::string& where) {
+  const auto found = row.find(field);
+  if (found == row.end()) {
+    if (!required) return 0;
+    throw InputError(fmt::format("{}: field \"{}\" is missing, expected a number", where, field));
+  }
+  if (found->is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!found->is_number()) {
+    throw InputError(fmt::format("{}: field \"{}\" is {}, expected a number", where, field,
+                                 found->dump()));
+  }
+  return found->get<double>();
+}
+
+int64_t integer_field(const json& row, const char* field, const std::string& where) {
+  const auto found = row.find(field);
+  if (found == row.end() || !found->is_number_integer()) {
+    throw InputError(fmt::format("{}: field \"{}\" is {}, expected an integer", where, field,
+                                 found == row.end() ? "missing" : found->dump()));
+  }
+  return found->get<int64_t>();
+}
+
+StepMetrics parse_row(const std::string& line, const std::string& where) {
+  const json row = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!row.is_object()) {
+    throw InputError(fmt::format("{}: expected a JSON object such as {{\"step\": 1, ...}}, found \"{}\"",
+                                 where, line.substr(0, 80)));
+  }
+  StepMetrics m;
+  m.step = integer_field(row, "step", where);
+  m.stage = integer_field(row, "stage", where);
+  const auto name = row.find("stage_name");
+  m.stage_name = name != row.end() && name->is_string() ? name->get<std::string>()
+                                                         : fmt::format("stage {}", m.stage);
+  m.loss = number_field(row, "loss", true, where);
+  m.samples_per_second = number_field(row, "samples_per_second", true, where);
+  m.diffusion_loss = number_field(row, "diffusion_loss", false, where);
+  m.temporal_loss = number_field(row, "temporal_loss", false, where);
+  m.motion_loss = number_field(row, "motion_loss", false, where);
+  m.grad_norm = number_field(row, "grad_norm", false, where);
+  m.lr = number_field(row, "lr", false, where);
+  m.tokens_per_second = number_field(row, "tokens_per_second", false, where);
+  m.step_seconds = number_field(row, "step_seconds", false, where);
+  m.data_wait_percent = number_field(row, "data_wait_percent", false, where);
+  m.peak_memory_mb = number_field(row, "peak_memory_mb", false, where);
+  m.mfu = number_field(row, "mfu", false, where);
+  return m;
+}
+
+// Page layout, in SVG user units (px). Two panels share the step axis; the legend sits right.
+constexpr double kWidth = 960;
+constexpr double kHeight = 640;
+constexpr double kLeft = 90;
+constexpr double kPlotWidth = 640;
+constexpr double kPanelHeight = 220;
+constexpr double kLossTop = 60;
+constexpr double kThroughputTop = 350;
+constexpr double kLegendLeft = kLeft + kPlotWidth + 30;
+
+// An axis range widened to round tick values: about five ticks at 1, 2 or 5 x 10^k.
+struct Axis {
+  double lo = 0;
+  double hi = 1;
+  std::vector<double> ticks;
+};
+
+Axis nice_axis(double lo, double hi) {
+  if (!(std::isfinite(lo) && std::isfinite(hi))) lo = 0, hi = 1;
+  if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) {
+    const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
+    lo -= pad, hi += pad;
+  }
+  const double rough = (hi - lo) / 5;
+  const double magnitude = std::pow(10, std::floor(std::log10(rough)));
+  double step = 10 * magnitude;
+  for (const double factor : {1.0, 2.0, 5.0}) {
+    if (factor * magnitude >= rough) {
+      step = factor * magnitude;
+      break;
+    }
+  }
+  Axis axis;
+  const auto first = static_cast<int64_t>(std::floor(lo / step));
+  const auto last = static_cast<int64_t>(std::ceil(hi / step));
+  axis.lo = first * step;
+  axis.hi = last * step;
+  // k * step rather than a running sum, so labels read 0.3, not 0.30000000000000004.
+  for (int64_t k = first; k <= last; ++k) axis.ticks.push_back(k * step);
+  return axis;
+}
+
+std::string escape_xml(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+struct Series {
+  const char* name;   // data-series attribute, for tools and tests
+  const char* label;  // legend text
+  const char* color;
+  std::function<double(const StepMetrics&)> value;
+};
+
+class SvgPlot {
+ public:
+  SvgPlot(const std::vector<StepMetrics>& rows, Axis steps) : rows_(rows), steps_(std::move(steps)) {}
+
+  double x_of(double step) const {
+    return kLeft + (step - steps_.lo) / (steps_.hi - steps_.lo) * kPlotWidth;
+  }
+
+  // Frame, grid, ticks, axis labels and one polyline per series.
+  void panel(double top, const std::string& y_label, const std::vector<Series>& series) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Series& s : series) {
+      for (const StepMetrics& row : rows_) {
+        const double v = s.value(row);
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+      }
+    }
+    const Axis values = nice_axis(lo, hi);
+    const auto y_of = [&](double v) {
+      return top + kPanelHeight - (v - values.lo) / (values.hi - values.lo) * kPanelHeight;
+    };
+    const double bottom = top + kPanelHeight;
+    for (const double tick : values.ticks) {
+      svg_ += fmt::format(
+          "<line class=\"grid\" x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{2:.2f}\" y2=\"{1:.2f}\"/>\n"
+          "<text class=\"tick\" x=\"{3:.2f}\" y=\"{1:.2f}\" text-anchor=\"end\" "
+          "dominant-baseline=\"middle\">{4:g}</text>\n",
+          kLeft, y_of(tick), kLeft + kPlotWidth, kLeft - 6, tick);
+    }
+    for (const double tick : steps_.ticks) {
+      svg_ += fmt::format(
+          "<line class=\"axis\" x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\"/>\n"
+          "<text class=\"tick\" x=\"{0:.2f}\" y=\"{3:.2f}\" text-anchor=\"middle\">{4:g}</text>\n",
+          x_of(tick), bottom, bottom + 5, bottom + 18, tick);
+    }
+    svg_ += fmt::format(
+        "<rect class=\"frame\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\"/>\n"
+        "<text class=\"label\" x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">step</text>\n"
+        "<text class=\"label\" transform=\"translate({:.2f},{:.2f}) rotate(-90)\" "
+        "text-anchor=\"middle\">{}</text>\n",
+        kLeft, top, kPlotWidth, kPanelHeight, kLeft + kPlotWidth / 2, bottom + 36, kLeft - 55,
+        top + kPanelHeight / 2, escape_xml(y_label));
+    for (const Series& s : series) {
+      std::string points;
+      for (const StepMetrics& row : rows_) {
+        const double v = s.value(row);
+        if (!std::isfinite(v)) continue;
+        points += fmt::format("{}{:.2f},{:.2f}", points.empty() ? "" : " ",
+                              x_of(static_cast<double>(row.step)), y_of(v));
+      }
+      svg_ += fmt::format(
+          "<polyline class=\"series\" data-series=\"{}\" stroke=\"{}\" points=\"{}\"/>\n", s.name,
+          s.color, points);
+    }
+  }
+
+  // A dashed line across both panels after the last step of each stage, labelled with the next
+  // stage's name. The coordinator always logs a stage's last step, so the line sits where it ended.
+  void stage_boundaries() {
+    svg_ += fmt::format("<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n", kLeft + 4,
+                        kLossTop - 6, escape_xml(rows_.front().stage_name));
+    for (size_t i = 1; i < rows_.size(); ++i) {
+      if (rows_[i].stage == rows_[i - 1].stage) continue;
+      const int64_t step = rows_[i - 1].step;
+      const double x = x_of(static_cast<double>(step));
+      svg_ += fmt::format(
+          "<line class=\"stage-boundary\" data-step=\"{}\" x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" "
+          "y2=\"{:.2f}\"/>\n<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n",
+          step, x, kLossTop, x, kThroughputTop + kPanelHeight, x + 4, kLossTop - 6,
+          escape_xml(rows_[i].stage_name));
+    }
+  }
+
+  void legend(const std::vector<Series>& series) {
+    double y = kLossTop + 10;
+    for (const Series& s : series) {
+      svg_ += fmt::format(
+          "<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{2:.2f}\" y2=\"{1:.2f}\" stroke=\"{3}\" "
+          "stroke-width=\"2\"/>\n<text class=\"label\" x=\"{4:.2f}\" y=\"{1:.2f}\" "
+          "dominant-baseline=\"middle\">{5}</text>\n",
+          kLegendLeft, y, kLegendLeft + 24, s.color, kLegendLeft + 30, escape_xml(s.label));
+      y += 20;
+    }
+    svg_ += fmt::format(
+        "<line class=\"stage-boundary\" x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{2:.2f}\" y2=\"{1:.2f}\"/>\n"
+        "<text class=\"label\" x=\"{3:.2f}\" y=\"{1:.2f}\" dominant-baseline=\"middle\">stage "
+        "boundary</text>\n",
+        kLegendLeft, y, kLegendLeft + 24, kLegendLeft + 30);
+  }
+
+  std::string& svg() { return svg_; }
+
+ private:
+  const std::vector<StepMetrics>& rows_;
+  Axis steps_;
+  std::string svg_;
+};
+
+}  // namespace
+
+std::vector<StepMetrics> read_metrics_log(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw InputError(fmt::format("{}: cannot open the metrics log (has the run logged a step?)", path));
+  }
+  std::map<int64_t, StepMetrics> by_step;
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    StepMetrics row = parse_row(line, fmt::format("{}: line {}", path, number));
+    by_step[row.step] = std::move(row);
+  }
+  if (by_step.empty()) throw InputError(fmt::format("{}: no metrics logged yet (the file is empty)", path));
+  std::vector<StepMetrics> rows;
+  for (auto& [step, row] : by_step) rows.push_back(std::move(row));
+  return rows;
+}
+
+std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string& title) {
+  if (rows.empty()) throw InputError("no metrics to plot");
+  SvgPlot plot(rows, nice_axis(static_cast<double>(rows.front().step),
+                               static_cast<double>(rows.back().step)));
+  const std::vector<Series> losses = {
+      {"loss", "loss (total)", "#1f77b4", [](const StepMetrics& m) { return m.loss; }},
+      {"diffusion_loss", "loss (diffusion)", "#2ca02c",
+       [](const StepMetrics& m) { return m.diffusion_loss; }},
+  };
+  const std::vector<Series> throughput = {
+      {"samples_per_second", "samples/s", "#d62728",
+       [](const StepMetrics& m) { return m.samples_per_second; }},
+  };
+  std::string& svg = plot.svg();
+  svg += fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<style>.frame{{fill:none;stroke:#333}} .grid{{stroke:#ddd}} .axis{{stroke:#333}} "
+      ".series{{fill:none;stroke-width:1.5}} .stage-boundary{{stroke:#777;stroke-dasharray:6 4}} "
+      ".stage{{fill:#555;font-style:italic}}</style>\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2:.2f}\" y=\"24\" font-size=\"15\">{3}</text>\n",
+      kWidth, kHeight, kLeft, escape_xml(title));
+  plot.panel(kLossTop, "loss", losses);
+  plot.panel(kThroughputTop, "samples/s", throughput);
+  plot.stage_boundaries();
+  std::vector<Series> all = losses;
+  all.insert(all.end(), throughput.begin(), throughput.end());
+  plot.legend(all);
+  svg += "</svg>\n";
+  return svg;
+}
+
+void write_metrics_plot(const std::string& metrics_path, const std::string& svg_path) {
+  const std::string svg = metrics_svg(read_metrics_log(metrics_path), metrics_path);
+  const std::filesystem::path parent = std::filesystem::path(svg_path).parent_path();
+  std::error_code error;
+  if (!parent.empty()) std::filesystem::create_directories(parent, error);
+  std::ofstream out(svg_path);
+  out << svg;
+  out.close();
+  if (error || !out) throw RuntimeError(fmt::format("{}: cannot write the plot", svg_path));
+}
+
+}  // namespace vdit::orchestrator

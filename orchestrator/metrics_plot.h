@@ -1,0 +1,27 @@
+// `vdit plot`: a run's metrics.jsonl drawn as an SVG: loss and samples/s against step, with the
+// curriculum's stage boundaries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "orchestrator/metrics_log.h"
+
+namespace vdit::orchestrator {
+
+// Reads a metrics.jsonl written by MetricsLog, one row per step, ordered by step. A resumed run
+// appends to the same file and may log a step again; the last line for a step wins, since that
+// is the history the run continued from. A loss logged as null (NaN or inf) reads as NaN.
+// Throws InputError naming the file (and the line and field) if the file is missing, holds no
+// rows, or a line is not a JSON object with numeric step, stage, loss and samples_per_second.
+std::vector<StepMetrics> read_metrics_log(const std::string& path);
+
+// The SVG: a loss panel (total and diffusion) over a samples/s panel, sharing the step axis,
+// with a dashed vertical line where `stage` changes, labelled with the new stage's name.
+// Non-finite values are left out of the lines. `rows` must be non-empty and ordered by step.
+std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string& title);
+
+// read_metrics_log(metrics_path) drawn into `svg_path` (its folder is created if missing).
+void write_metrics_plot(const std::string& metrics_path, const std::string& svg_path);
+
+}  // namespace vdit::orchestrator
