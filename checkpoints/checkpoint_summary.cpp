@@ -6,10 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_layout.h"
 #include "checkpoints/manifest.h"
@@ -123,12 +122,14 @@ std::string summarize_checkpoint(const LoadedCheckpoint& checkpoint) {
       manifest.files.size(), checkpoint.tensors.size());
   text += fmt::format("step       {}\n", checkpoint.step);
   text += fmt::format("state      {}\n", describe_state(checkpoint.state_json));
-  text += fmt::format("           {}\n", checkpoint.state_json.empty() ? "{}" : checkpoint.state_json);
+  text +=
+      fmt::format("           {}\n", checkpoint.state_json.empty() ? "{}" : checkpoint.state_json);
 
   text += "config\n" + describe_config(checkpoint.config_toml, checkpoint.path + " config");
 
   size_t name_width = 4;
-  for (const ManifestFile& file : manifest.files) name_width = std::max(name_width, file.name.size());
+  for (const ManifestFile& file : manifest.files)
+    name_width = std::max(name_width, file.name.size());
   text += fmt::format("files\n  {:<{}}  {:>15}  {}\n", "name", name_width, "bytes", "crc32");
   int64_t file_bytes = 0;
   for (const ManifestFile& file : manifest.files) {
@@ -142,7 +143,8 @@ std::string summarize_checkpoint(const LoadedCheckpoint& checkpoint) {
   size_t shape_width = 5;
   for (const auto& [name, pieces] : checkpoint.tensors) {
     name_width = std::max(name_width, name.size());
-    shape_width = std::max(shape_width, describe_shape(pieces.front().placement.global_shape).size());
+    shape_width =
+        std::max(shape_width, describe_shape(pieces.front().placement.global_shape).size());
   }
   text += fmt::format("tensors\n  {:<{}}  {:<{}}  {:>13}  {}\n", "name", name_width, "shape",
                       shape_width, "elements", "pieces");
@@ -163,8 +165,9 @@ std::string summarize_checkpoint(const LoadedCheckpoint& checkpoint) {
   text += fmt::format("totals\n  {:<16}  {:>8}  {:>15}  {:>15}\n", "group", "tensors", "elements",
                       "bytes (f32)");
   auto total_row = [&](const std::string& label, const GroupTotal& total) {
-    text += fmt::format("  {:<16}  {:>8}  {:>15}  {:>15}\n", label, total.tensors,
-                        with_thousands(total.elements), with_thousands(total.elements * kFloatBytes));
+    text +=
+        fmt::format("  {:<16}  {:>8}  {:>15}  {:>15}\n", label, total.tensors,
+                    with_thousands(total.elements), with_thousands(total.elements * kFloatBytes));
   };
   for (const auto& [group, total] : groups) total_row(group.empty() ? "(no group)" : group, total);
   total_row("all", all);

@@ -108,7 +108,8 @@ std::vector<float> patch_linear_to_conv3d(const std::vector<float>& linear, int6
       for (int64_t dy = 0; dy < p; ++dy) {
         for (int64_t dx = 0; dx < p; ++dx) {
           for (int64_t c = 0; c < channels; ++c) {
-            kernel[((c * pt + dt) * p + dy) * p + dx] = row[((dt * p + dy) * p + dx) * channels + c];
+            kernel[((c * pt + dt) * p + dy) * p + dx] =
+                row[((dt * p + dy) * p + dx) * channels + c];
           }
         }
       }

@@ -7,9 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "checkpoints/durable_file.h"
 #include "checkpoints/tensor_record.h"
@@ -25,6 +24,13 @@ constexpr int64_t kFloatBytes = 4;
 // Appends `value` as `bytes` little-endian bytes, whatever the host's byte order.
 void append_little_endian(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+bool host_is_little_endian() {
+  const uint32_t one = 1;
+  unsigned char first = 0;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
 }
 
 struct FileCloser {
@@ -55,11 +61,15 @@ void write_file(const std::string& path, const std::vector<SafetensorsEntry>& en
                                      describe_shape(entries[index].shape), expected));
     }
     data.clear();
-    data.reserve(tensor.size() * kFloatBytes);
-    for (const float value : tensor) {
-      uint32_t bits = 0;
-      std::memcpy(&bits, &value, sizeof bits);
-      append_little_endian(data, bits, kFloatBytes);
+    if (host_is_little_endian()) {  // the common case: the bytes are already in file order
+      data.assign(reinterpret_cast<const char*>(tensor.data()), tensor.size() * kFloatBytes);
+    } else {
+      data.reserve(tensor.size() * kFloatBytes);
+      for (const float value : tensor) {
+        uint32_t bits = 0;
+        std::memcpy(&bits, &value, sizeof bits);
+        append_little_endian(data, bits, kFloatBytes);
+      }
     }
     write_bytes(file.get(), data, path);
   }
@@ -83,7 +93,8 @@ std::string safetensors_header(const std::vector<SafetensorsEntry>& entries,
                                    entry.name));
     }
     const int64_t end = offset + element_count(entry.shape) * kFloatBytes;
-    header[entry.name] = {{"dtype", "F32"}, {"shape", entry.shape}, {"data_offsets", {offset, end}}};
+    header[entry.name] = {
+        {"dtype", "F32"}, {"shape", entry.shape}, {"data_offsets", {offset, end}}};
     offset = end;
   }
   std::string text = header.dump();

@@ -2,6 +2,7 @@
 // verify and summarise a checkpoint, or export its weights under reference-DiT names.
 #include <fmt/core.h>
 
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -9,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "checkpoints/checkpoint_layout.h"
 #include "checkpoints/checkpoint_reader.h"
@@ -49,7 +48,8 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
     return checkpoints::open_checkpoint(dir);
   }
   const fs::path run_checkpoints = fs::path(dir) / "checkpoints";
-  const std::string root = fs::is_directory(run_checkpoints, error) ? run_checkpoints.string() : dir;
+  const std::string root =
+      fs::is_directory(run_checkpoints, error) ? run_checkpoints.string() : dir;
   std::vector<std::string> warnings;
   if (const auto latest = checkpoints::read_latest_name(root)) {
     const std::string folder = (fs::path(root) / *latest).string();
@@ -59,7 +59,8 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
       std::string hint;
       try {
         const auto fallback = checkpoints::find_latest_checkpoint(root, warnings);
-        if (fallback) hint = fmt::format("; the newest checkpoint that verifies is {}", fallback->path);
+        if (fallback)
+          hint = fmt::format("; the newest checkpoint that verifies is {}", fallback->path);
       } catch (const InputError&) {
         hint = "; no older checkpoint verifies either";
       }
@@ -129,9 +130,10 @@ constexpr const char* kExportUsage =
 checkpoints::PatchLayout patch_layout_of(const LoadedCheckpoint& checkpoint) {
   const std::string where = checkpoint.path + " config";
   if (checkpoint.config_toml.empty()) {
-    throw InputError(fmt::format("{}: no config stored, so the patch size of x_embedder.weight is "
-                                 "unknown",
-                                 checkpoint.path));
+    throw InputError(
+        fmt::format("{}: no config stored, so the patch size of x_embedder.weight is "
+                    "unknown",
+                    checkpoint.path));
   }
   const RunConfig config = parse_run_config(checkpoint.config_toml, where);
   return {config.model.patch_frames, config.model.patch_size, config.model.channels};
@@ -171,7 +173,8 @@ int run_export(const Args& args) {
   std::vector<checkpoints::SafetensorsEntry> entries;
   int64_t parameter_count = 0;
   for (const std::string& parameter : parameters) {
-    std::vector<int64_t> shape = checkpoint.tensors.at(prefix + parameter).front().placement.global_shape;
+    std::vector<int64_t> shape =
+        checkpoint.tensors.at(prefix + parameter).front().placement.global_shape;
     parameter_count += checkpoints::element_count(shape);
     if (checkpoints::is_patch_embedding_weight(parameter)) {
       patch = patch_layout_of(checkpoint);
@@ -200,8 +203,8 @@ int run_export(const Args& args) {
     return checkpoints::patch_linear_to_conv3d(tensor, shape[0], *patch, checkpoint.path);
   });
   fmt::print("wrote {}: {} tensors, {} parameters ({} weights of step {}, from {})\n", out,
-             entries.size(), checkpoints::with_thousands(parameter_count),
-             use_ema ? "EMA" : "raw", checkpoint.step, checkpoint.path);
+             entries.size(), checkpoints::with_thousands(parameter_count), use_ema ? "EMA" : "raw",
+             checkpoint.step, checkpoint.path);
   return kExitOk;
 }
 

@@ -6,10 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_writer.h"
 #include "checkpoints/reference_names.h"
@@ -57,16 +56,14 @@ std::string line_starting(const std::string& text, const std::string& prefix) {
 // dim 24), saved by a tp = 2 mesh: qkv split over both shard files, raw and EMA weights with
 // different values, an optimizer moment that export must leave out.
 constexpr const char* kConfig = "[model]\nhidden_size = 4\npatch_size = 2\npatch_frames = 2\n";
-constexpr const char* kState = R"({"stage": 2, "samples_consumed": 56, "mesh": {"dp": 1, "sp": 1, "tp": 2}})";
+constexpr const char* kState =
+    R"({"stage": 2, "samples_consumed": 56, "mesh": {"dp": 1, "sp": 1, "tp": 2}})";
 
 const std::map<std::string, std::vector<int64_t>>& parameter_shapes() {
   static const std::map<std::string, std::vector<int64_t>> shapes = {
-      {"x_embedder.weight", {4, 24}},
-      {"x_embedder.bias", {4}},
-      {"t_embedder.fc1.weight", {4, 8}},
-      {"blocks.0.attn.qkv.weight", {12, 4}},
-      {"blocks.0.cross_attn.q.weight", {4, 4}},
-      {"caption_pool.weight", {4, 4}},
+      {"x_embedder.weight", {4, 24}},           {"x_embedder.bias", {4}},
+      {"t_embedder.fc1.weight", {4, 8}},        {"blocks.0.attn.qkv.weight", {12, 4}},
+      {"blocks.0.cross_attn.q.weight", {4, 4}}, {"caption_pool.weight", {4, 4}},
   };
   return shapes;
 }
@@ -158,7 +155,8 @@ TEST_F(CkptCommand, CorruptedCheckpointExitsTwoNamingTheFolderAndTheProblem) {
   const Result run = run_vdit(root_, "ckpt inspect " + run_dir_);
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_TRUE(contains(run.output, "named by " + checkpoints_ + "/latest")) << run.output;
-  EXPECT_TRUE(contains(run.output, "verifies is " + checkpoints_ + "/step_000000003")) << run.output;
+  EXPECT_TRUE(contains(run.output, "verifies is " + checkpoints_ + "/step_000000003"))
+      << run.output;
 
   const Result exported = run_vdit(root_, "ckpt export " + step7_ + " --out " + (root_ / "m.st"));
   EXPECT_EQ(exported.exit_code, 2) << exported.output;
@@ -256,12 +254,13 @@ TEST(CkptCommandOnATrainedRun, ExportsEveryParameterUnderReferenceNames) {
   TempRoot root;
   const std::string run_dir = root / "run";
   const Result trained = run_vdit(
-      root, "train --run-dir " + run_dir +
-                " --set model.hidden_size=16 --set model.depth=2 --set model.num_heads=2"
-                " --set model.caption_length=8 --set model.patch_frames=2"
-                " --set data.synthetic_clips_per_bucket=2 --set 'data.synthetic_buckets=[\"4x16x16\"]'"
-                " --set training.global_batch=2 --set 'curriculum.stages=[{name=\"clip\","
-                " frames_min=4, frames_max=4, steps=2}]'");
+      root,
+      "train --run-dir " + run_dir +
+          " --set model.hidden_size=16 --set model.depth=2 --set model.num_heads=2"
+          " --set model.caption_length=8 --set model.patch_frames=2"
+          " --set data.synthetic_clips_per_bucket=2 --set 'data.synthetic_buckets=[\"4x16x16\"]'"
+          " --set training.global_batch=2 --set 'curriculum.stages=[{name=\"clip\","
+          " frames_min=4, frames_max=4, steps=2}]'");
   ASSERT_EQ(trained.exit_code, 0) << trained.output;
   const Result inspected = run_vdit(root, "ckpt inspect " + run_dir);
   ASSERT_EQ(inspected.exit_code, 0) << inspected.output;

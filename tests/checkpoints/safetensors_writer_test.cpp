@@ -8,9 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/error.h"
 #include "tests/checkpoints/test_checkpoints.h"
@@ -139,9 +138,9 @@ TEST(WriteSafetensors, FileLoadsWithAnIndependentReaderWithTheSameValues) {
 TEST(WriteSafetensors, WrongValueCountFailsAndLeavesNoFile) {
   TempRoot root;
   const std::string path = root / "model.safetensors";
-  EXPECT_THROW(write_safetensors(path, {{"w", {2, 3}}}, {},
-                                 [](size_t) { return std::vector<float>(5); }),
-               RuntimeError);
+  EXPECT_THROW(
+      write_safetensors(path, {{"w", {2, 3}}}, {}, [](size_t) { return std::vector<float>(5); }),
+      RuntimeError);
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
