@@ -60,7 +60,8 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports, const Cu
 
 }  // namespace
 
-int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers) {
+int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers,
+                    const StopSignals& signals) {
   Curriculum curriculum(config);
   for (const auto& stage : curriculum.stages()) {
     if (stage.perceptual_weight > 0) {
@@ -119,6 +120,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   };
 
   bool stop_requested = false;
+  int stop_signal = 0;
   while (!curriculum.finished() && !stop_requested) {
     const CurriculumPosition position = curriculum.position();
     const StageConfig stage = curriculum.stage();
@@ -163,6 +165,13 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
                  curriculum.position().step);
       stop_requested = true;
     }
+    stop_signal = signals.received();
+    for (const auto& report : reports) stop_signal = stop_signal != 0 ? stop_signal : report.stop_signal;
+    if (stop_signal != 0 && !curriculum.finished()) {
+      fmt::print("signal {} received: stopping at step {} with a checkpoint (exit code {})\n", stop_signal,
+                 curriculum.position().step, StopSignals::exit_code_for(stop_signal));
+      stop_requested = true;
+    }
     if (stop_here && !curriculum.finished()) {
       fmt::print("training.stop_after_steps = {} reached at step {}: the same command resumes\n", stop_after,
                  curriculum.position().step);
@@ -178,7 +187,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   }
   workers.stop();
   fmt::print("done: {} steps, run folder {}\n", curriculum.position().step, run.root());
-  return kExitOk;
+  return stop_signal != 0 ? StopSignals::exit_code_for(stop_signal) : kExitOk;
 }
 
 }  // namespace vdit::orchestrator

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/stop_signals.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/worker_link.h"
 
@@ -13,6 +14,9 @@ namespace vdit::orchestrator {
 
 // `resume`: "auto" (latest of the run folder, if any), "none", or a checkpoint folder.
 // Returns the process exit code.
-int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers);
+// A stop signal on the coordinator (`signals`) or on any worker (in its report) ends the run at
+// the next step boundary with a checkpoint; the exit code then says whether to requeue.
+int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers,
+                    const StopSignals& signals);
 
 }  // namespace vdit::orchestrator

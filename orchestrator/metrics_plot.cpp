@@ -19,18 +19,18 @@ namespace {
 
 using nlohmann::json;
 
-// Reads `field` of one metrics line. A required field must be present; null reads as NaN
-// (nlohmann writes NaN and inf as null).
+// Reads `field` of one metrics line. A required field must be present; null (nlohmann writes NaN
+// and inf as null) and a missing optional field read as NaN, which the plot leaves out.
 double number_field(const json& row, const char* field, bool required, const std::string& where) {
   const auto found = row.find(field);
   if (found == row.end()) {
-    if (!required) return 0;
+    if (!required) return std::numeric_limits<double>::quiet_NaN();
     throw InputError(fmt::format("{}: field \"{}\" is missing, expected a number", where, field));
   }
   if (found->is_null()) return std::numeric_limits<double>::quiet_NaN();
   if (!found->is_number()) {
-    throw InputError(fmt::format("{}: field \"{}\" is {}, expected a number", where, field,
-                                 found->dump()));
+    throw InputError(
+        fmt::format("{}: field \"{}\" is {}, expected a number", where, field, found->dump()));
   }
   return found->get<double>();
 }
@@ -47,15 +47,16 @@ int64_t integer_field(const json& row, const char* field, const std::string& whe
 StepMetrics parse_row(const std::string& line, const std::string& where) {
   const json row = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!row.is_object()) {
-    throw InputError(fmt::format("{}: expected a JSON object such as {{\"step\": 1, ...}}, found \"{}\"",
-                                 where, line.substr(0, 80)));
+    throw InputError(
+        fmt::format("{}: expected a JSON object such as {{\"step\": 1, ...}}, found \"{}\"", where,
+                    line.substr(0, 80)));
   }
   StepMetrics m;
   m.step = integer_field(row, "step", where);
   m.stage = integer_field(row, "stage", where);
   const auto name = row.find("stage_name");
   m.stage_name = name != row.end() && name->is_string() ? name->get<std::string>()
-                                                         : fmt::format("stage {}", m.stage);
+                                                        : fmt::format("stage {}", m.stage);
   m.loss = number_field(row, "loss", true, where);
   m.samples_per_second = number_field(row, "samples_per_second", true, where);
   m.diffusion_loss = number_field(row, "diffusion_loss", false, where);
@@ -81,35 +82,59 @@ constexpr double kLossTop = 60;
 constexpr double kThroughputTop = 350;
 constexpr double kLegendLeft = kLeft + kPlotWidth + 30;
 
-// An axis range widened to round tick values: about five ticks at 1, 2 or 5 x 10^k.
+// An axis: its range and where its labelled ticks go.
 struct Axis {
   double lo = 0;
   double hi = 1;
   std::vector<double> ticks;
 };
 
-Axis nice_axis(double lo, double hi) {
+// A round tick spacing (1, 2 or 5 x 10^k) giving about five ticks over `range`.
+double tick_spacing(double range) {
+  const double rough = range / 5;
+  const double magnitude = std::pow(10, std::floor(std::log10(rough)));
+  for (const double factor : {1.0, 2.0, 5.0}) {
+    if (factor * magnitude >= rough) return factor * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+// Ticks at k * spacing in [lo, hi]; k * spacing rather than a running sum, so that labels read
+// 0.3, not 0.30000000000000004.
+std::vector<double> ticks_between(double lo, double hi, double spacing) {
+  std::vector<double> ticks;
+  for (auto k = static_cast<int64_t>(std::ceil(lo / spacing - 1e-9));
+       k * spacing <= hi + 1e-9 * spacing; ++k) {
+    ticks.push_back(static_cast<double>(k) * spacing);
+  }
+  return ticks;
+}
+
+// A value axis, widened to round ticks at both ends so the lines never touch the frame edge
+// unlabelled. A flat series gets a band around its value.
+Axis value_axis(double lo, double hi) {
   if (!(std::isfinite(lo) && std::isfinite(hi))) lo = 0, hi = 1;
   if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) {
     const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
     lo -= pad, hi += pad;
   }
-  const double rough = (hi - lo) / 5;
-  const double magnitude = std::pow(10, std::floor(std::log10(rough)));
-  double step = 10 * magnitude;
-  for (const double factor : {1.0, 2.0, 5.0}) {
-    if (factor * magnitude >= rough) {
-      step = factor * magnitude;
-      break;
-    }
-  }
+  const double spacing = tick_spacing(hi - lo);
   Axis axis;
-  const auto first = static_cast<int64_t>(std::floor(lo / step));
-  const auto last = static_cast<int64_t>(std::ceil(hi / step));
-  axis.lo = first * step;
-  axis.hi = last * step;
-  // k * step rather than a running sum, so labels read 0.3, not 0.30000000000000004.
-  for (int64_t k = first; k <= last; ++k) axis.ticks.push_back(k * step);
+  axis.lo = std::floor(lo / spacing) * spacing;
+  axis.hi = std::ceil(hi / spacing) * spacing;
+  axis.ticks = ticks_between(axis.lo, axis.hi, spacing);
+  return axis;
+}
+
+// The step axis ends at the last step logged (widening it would leave an empty band on the
+// right) and ticks at whole steps.
+Axis step_axis(int64_t first, int64_t last) {
+  const double spacing =
+      std::max(1.0, tick_spacing(static_cast<double>(std::max<int64_t>(last - first, 1))));
+  Axis axis;
+  axis.lo = std::floor(static_cast<double>(first) / spacing) * spacing;
+  axis.hi = std::max(static_cast<double>(last), axis.lo + 1);
+  axis.ticks = ticks_between(axis.lo, axis.hi, spacing);
   return axis;
 }
 
@@ -117,12 +142,23 @@ std::string escape_xml(const std::string& text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -137,7 +173,8 @@ struct Series {
 
 class SvgPlot {
  public:
-  SvgPlot(const std::vector<StepMetrics>& rows, Axis steps) : rows_(rows), steps_(std::move(steps)) {}
+  SvgPlot(const std::vector<StepMetrics>& rows, Axis steps)
+      : rows_(rows), steps_(std::move(steps)) {}
 
   double x_of(double step) const {
     return kLeft + (step - steps_.lo) / (steps_.hi - steps_.lo) * kPlotWidth;
@@ -152,7 +189,7 @@ class SvgPlot {
         if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
       }
     }
-    const Axis values = nice_axis(lo, hi);
+    const Axis values = value_axis(lo, hi);
     const auto y_of = [&](double v) {
       return top + kPanelHeight - (v - values.lo) / (values.hi - values.lo) * kPanelHeight;
     };
@@ -201,7 +238,8 @@ class SvgPlot {
       const int64_t step = rows_[i - 1].step;
       const double x = x_of(static_cast<double>(step));
       svg_ += fmt::format(
-          "<line class=\"stage-boundary\" data-step=\"{}\" x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" "
+          "<line class=\"stage-boundary\" data-step=\"{}\" x1=\"{:.2f}\" y1=\"{:.2f}\" "
+          "x2=\"{:.2f}\" "
           "y2=\"{:.2f}\"/>\n<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n",
           step, x, kLossTop, x, kThroughputTop + kPanelHeight, x + 4, kLossTop - 6,
           escape_xml(rows_[i].stage_name));
@@ -219,7 +257,8 @@ class SvgPlot {
       y += 20;
     }
     svg_ += fmt::format(
-        "<line class=\"stage-boundary\" x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{2:.2f}\" y2=\"{1:.2f}\"/>\n"
+        "<line class=\"stage-boundary\" x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{2:.2f}\" "
+        "y2=\"{1:.2f}\"/>\n"
         "<text class=\"label\" x=\"{3:.2f}\" y=\"{1:.2f}\" dominant-baseline=\"middle\">stage "
         "boundary</text>\n",
         kLegendLeft, y, kLegendLeft + 24, kLegendLeft + 30);
@@ -238,7 +277,8 @@ class SvgPlot {
 std::vector<StepMetrics> read_metrics_log(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    throw InputError(fmt::format("{}: cannot open the metrics log (has the run logged a step?)", path));
+    throw InputError(
+        fmt::format("{}: cannot open the metrics log (has the run logged a step?)", path));
   }
   std::map<int64_t, StepMetrics> by_step;
   std::string line;
@@ -247,7 +287,8 @@ std::vector<StepMetrics> read_metrics_log(const std::string& path) {
     StepMetrics row = parse_row(line, fmt::format("{}: line {}", path, number));
     by_step[row.step] = std::move(row);
   }
-  if (by_step.empty()) throw InputError(fmt::format("{}: no metrics logged yet (the file is empty)", path));
+  if (by_step.empty())
+    throw InputError(fmt::format("{}: no metrics logged yet (the file is empty)", path));
   std::vector<StepMetrics> rows;
   for (auto& [step, row] : by_step) rows.push_back(std::move(row));
   return rows;
@@ -255,8 +296,7 @@ std::vector<StepMetrics> read_metrics_log(const std::string& path) {
 
 std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string& title) {
   if (rows.empty()) throw InputError("no metrics to plot");
-  SvgPlot plot(rows, nice_axis(static_cast<double>(rows.front().step),
-                               static_cast<double>(rows.back().step)));
+  SvgPlot plot(rows, step_axis(rows.front().step, rows.back().step));
   const std::vector<Series> losses = {
       {"loss", "loss (total)", "#1f77b4", [](const StepMetrics& m) { return m.loss; }},
       {"diffusion_loss", "loss (diffusion)", "#2ca02c",
@@ -269,7 +309,8 @@ std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string&
   std::string& svg = plot.svg();
   svg += fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n"
       "<style>.frame{{fill:none;stroke:#333}} .grid{{stroke:#ddd}} .axis{{stroke:#333}} "
       ".series{{fill:none;stroke-width:1.5}} .stage-boundary{{stroke:#777;stroke-dasharray:6 4}} "

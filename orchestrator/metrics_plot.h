@@ -11,7 +11,8 @@ namespace vdit::orchestrator {
 
 // Reads a metrics.jsonl written by MetricsLog, one row per step, ordered by step. A resumed run
 // appends to the same file and may log a step again; the last line for a step wins, since that
-// is the history the run continued from. A loss logged as null (NaN or inf) reads as NaN.
+// is the history the run continued from. A value logged as null (NaN or inf) and a missing
+// optional field read as NaN.
 // Throws InputError naming the file (and the line and field) if the file is missing, holds no
 // rows, or a line is not a JSON object with numeric step, stage, loss and samples_per_second.
 std::vector<StepMetrics> read_metrics_log(const std::string& path);

@@ -39,7 +39,9 @@ void put_varint(std::string& out, uint64_t value) {
   out.push_back(static_cast<char>(value));
 }
 
-void put_key(std::string& out, uint32_t field, WireType type) { put_varint(out, field << 3 | type); }
+void put_key(std::string& out, uint32_t field, WireType type) {
+  put_varint(out, field << 3 | type);
+}
 
 void put_little_endian(std::string& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i) & 0xFF));
@@ -113,8 +115,8 @@ TensorBoardWriter::TensorBoardWriter(const std::string& folder) {
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) {
-    throw RuntimeError(fmt::format("{}: cannot create the TensorBoard folder: {}", folder,
-                                   error.message()));
+    throw RuntimeError(
+        fmt::format("{}: cannot create the TensorBoard folder: {}", folder, error.message()));
   }
   // A second writer in the same second (a quick resume) gets its own file rather than
   // truncating the first: TensorBoard reads every *tfevents* file in the folder.

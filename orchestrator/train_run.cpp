@@ -115,16 +115,16 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
   return received;
 }
 
-int run_single_process(const TrainRequest& request) {
+int run_single_process(const TrainRequest& request, const StopSignals& signals) {
   const RunConfig config = resolve_config(request, 1);
   const RunDirectory run(request.run_dir);
   run.write_config(config);
   WorkerEngine engine(config, resolve_shards(config, request, run), {}, data::DataRank{}, 0, true);
   InProcessWorkerLink link(engine);
-  return run_coordinator(config, run, request.resume, link);
+  return run_coordinator(config, run, request.resume, link, signals);
 }
 
-int run_mpi(const TrainRequest& request) {
+int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   int argc = 0;
   char** argv = nullptr;
   auto mpi = parallel::MpiEnvironment::initialize(&argc, &argv);
@@ -148,7 +148,7 @@ int run_mpi(const TrainRequest& request) {
     if (rank == 0) {
       fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(), dims.tp());
       MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout);
-      return run_coordinator(config, *run, request.resume, link);
+      return run_coordinator(config, *run, request.resume, link, signals);
     }
     const auto& coords = groups->coords();
     const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
@@ -157,7 +157,7 @@ int run_mpi(const TrainRequest& request) {
                         data_rank, groups->worker_rank(), writer);
     const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
     const bool threads = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
-    run_worker_loop(engine, channel, threads ? timeout / 4 : 0.0);
+    run_worker_loop(engine, channel, threads ? timeout / 4 : 0.0, signals);
     return kExitOk;
   } catch (const InputError& error) {
     // Every rank validates the same config: rank 0 speaks for all of them.
@@ -179,7 +179,8 @@ bool launched_by_mpi() {
 }
 
 int run_training(const TrainRequest& request) {
-  return launched_by_mpi() ? run_mpi(request) : run_single_process(request);
+  const StopSignals signals;
+  return launched_by_mpi() ? run_mpi(request, signals) : run_single_process(request, signals);
 }
 
 }  // namespace vdit::orchestrator

@@ -39,7 +39,8 @@ class HeartbeatThread {
 
 }  // namespace
 
-void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s) {
+void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s,
+                     const StopSignals& signals) {
   std::atomic<int64_t> step{0};
   std::unique_ptr<HeartbeatThread> heartbeat;  // needs MPI_THREAD_MULTIPLE; interval 0 = off
   if (heartbeat_interval_s > 0) heartbeat = std::make_unique<HeartbeatThread>(channel, heartbeat_interval_s, step);
@@ -52,7 +53,9 @@ void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel
     }
     step = plan.step.step;
     try {
-      channel.send_report(engine.run(plan));
+      control::WorkReport report = engine.run(plan);
+      report.stop_signal = signals.received();
+      channel.send_report(report);
     } catch (const std::exception& error) {
       control::WorkReport report;
       std::snprintf(report.error, sizeof(report.error), "%s", error.what());

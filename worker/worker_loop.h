@@ -2,6 +2,7 @@
 // heartbeats so the coordinator can tell a long step from a dead or stalled worker.
 #pragma once
 
+#include "core/stop_signals.h"
 #include "worker/control/control_channel.h"
 #include "worker/worker_engine.h"
 
@@ -9,6 +10,9 @@ namespace vdit {
 
 // Runs until a stop plan. heartbeat_interval_s = 0 turns heartbeats off (MPI without
 // MPI_THREAD_MULTIPLE): then only step reports show a worker is alive. Errors are reported to the coordinator (which ends the job) and rethrown.
-void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s);
+// A stop signal received by this process is passed on in the next report; the coordinator decides
+// the step boundary and sends the save and the stop.
+void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s,
+                     const StopSignals& signals);
 
 }  // namespace vdit

@@ -18,8 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string metrics_line(int64_t step, int64_t stage, const std::string& name, const std::string& loss,
-                         double samples_per_second) {
+std::string metrics_line(int64_t step, int64_t stage, const std::string& name,
+                         const std::string& loss, double samples_per_second) {
   return "{\"step\":" + std::to_string(step) + ",\"stage\":" + std::to_string(stage) +
          ",\"stage_name\":\"" + name + "\",\"loss\":" + loss + ",\"diffusion_loss\":0.5" +
          ",\"samples_per_second\":" + std::to_string(samples_per_second) + "}\n";
@@ -30,13 +30,15 @@ std::string two_stages() {
   std::string text;
   for (int64_t step = 1; step <= 8; ++step) {
     text += metrics_line(step, step <= 4 ? 1 : 2, step <= 4 ? "img" : "clip & <motion>",
-                         std::to_string(1.0 / static_cast<double>(step)), 10.0 + static_cast<double>(step));
+                         std::to_string(1.0 / static_cast<double>(step)),
+                         10.0 + static_cast<double>(step));
   }
   return text;
 }
 
 // The (x, y) points of the polyline whose data-series is `series`.
-std::vector<std::pair<double, double>> polyline_points(const std::string& svg, const std::string& series) {
+std::vector<std::pair<double, double>> polyline_points(const std::string& svg,
+                                                       const std::string& series) {
   const std::regex polyline("<polyline[^>]*data-series=\"" + series + "\"[^>]*points=\"([^\"]*)\"");
   std::smatch match;
   if (!std::regex_search(svg, match, polyline)) return {};
@@ -53,8 +55,9 @@ std::vector<std::pair<double, double>> polyline_points(const std::string& svg, c
 class MetricsPlot : public ::testing::Test {
  protected:
   void SetUp() override {
-    run_ = fs::temp_directory_path() / ("vdit_plot_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    run_ = fs::temp_directory_path() /
+           ("vdit_plot_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(run_);
     fs::create_directories(run_);
   }
@@ -92,8 +95,8 @@ TEST_F(MetricsPlot, DrawsOnePointPerStepAndAStageBoundary) {
 
   // One boundary, after step 4 (stage 1's last), at that step's x, labelled with the next stage.
   const std::regex boundary("<line class=\"stage-boundary\" data-step=\"(\\d+)\" x1=\"([0-9.]+)\"");
-  const auto boundaries = std::distance(std::sregex_iterator(svg.begin(), svg.end(), boundary),
-                                        std::sregex_iterator());
+  const auto boundaries =
+      std::distance(std::sregex_iterator(svg.begin(), svg.end(), boundary), std::sregex_iterator());
   EXPECT_EQ(boundaries, 1);
   std::smatch match;
   ASSERT_TRUE(std::regex_search(svg, match, boundary)) << svg;
@@ -127,7 +130,8 @@ TEST_F(MetricsPlot, ResumedRunKeepsTheLastLineOfARepeatedStep) {
 
 TEST_F(MetricsPlot, NonFiniteLossIsLeftOutOfTheLine) {
   // MetricsLog writes a NaN loss as null.
-  const std::string text = metrics_line(1, 1, "img", "1.0", 10) + metrics_line(2, 1, "img", "null", 10) +
+  const std::string text = metrics_line(1, 1, "img", "1.0", 10) +
+                           metrics_line(2, 1, "img", "null", 10) +
                            metrics_line(3, 1, "img", "0.5", 10);
   const std::string svg = metrics_svg(read_metrics_log(write_metrics(text)), "run");
   EXPECT_EQ(polyline_points(svg, "loss").size(), 2u);
@@ -137,14 +141,17 @@ TEST_F(MetricsPlot, NonFiniteLossIsLeftOutOfTheLine) {
 TEST_F(MetricsPlot, MalformedLineNamesFileAndLine) {
   const std::string text = metrics_line(1, 1, "img", "1.0", 10) + "\n" + "{\"step\": 2, oops\n";
   const std::string message = read_error(text);
-  EXPECT_NE(message.find((run_ / "metrics.jsonl").string() + ": line 3"), std::string::npos) << message;
+  EXPECT_NE(message.find((run_ / "metrics.jsonl").string() + ": line 3"), std::string::npos)
+      << message;
 }
 
 TEST_F(MetricsPlot, MissingOrMistypedFieldIsNamed) {
-  const std::string missing = read_error(metrics_line(1, 1, "img", "1.0", 10) + "{\"step\":2,\"stage\":1}\n");
+  const std::string missing =
+      read_error(metrics_line(1, 1, "img", "1.0", 10) + "{\"step\":2,\"stage\":1}\n");
   EXPECT_NE(missing.find("line 2: field \"loss\" is missing"), std::string::npos) << missing;
   const std::string mistyped = read_error(metrics_line(1, 1, "img", "\"low\"", 10));
-  EXPECT_NE(mistyped.find("line 1: field \"loss\" is \"low\", expected a number"), std::string::npos)
+  EXPECT_NE(mistyped.find("line 1: field \"loss\" is \"low\", expected a number"),
+            std::string::npos)
       << mistyped;
 }
 
@@ -156,8 +163,8 @@ TEST_F(MetricsPlot, MissingOrEmptyLogNamesTheFile) {
 }
 
 int run_vdit(const std::string& arguments, const fs::path& log) {
-  const int status =
-      std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log.string() + " 2>&1").c_str());
+  const int status = std::system(
+      (std::string(VDIT_BINARY) + " " + arguments + " > " + log.string() + " 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

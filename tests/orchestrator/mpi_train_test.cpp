@@ -155,3 +155,15 @@ TEST_F(MpiTrain, KilledWorkerEndsTheJobInsteadOfHanging) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(MpiTrain, SigusrOneOnAWorkerStopsEveryRankWithACheckpoint) {
+  const Result result = run_and_signal(root_, SIGUSR1);
+  EXPECT_EQ(result.exit_code, 0) << "the job did not stop within 30 s of the signal\n" << result.output;
+  EXPECT_NE(result.output.find("signal 10 received: stopping at step"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("Exit code:    75"), std::string::npos) << result.output;  // mpirun passes on 75
+  EXPECT_TRUE(fs::exists(root_ / "run" / "checkpoints" / "latest"));
+}
+
+}  // namespace

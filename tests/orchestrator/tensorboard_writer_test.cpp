@@ -10,9 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace vdit::orchestrator {
 namespace {
@@ -61,7 +60,8 @@ class ProtoReader {
   }
   uint64_t fixed(int size) {
     uint64_t value = 0;
-    for (int i = 0; i < size; ++i) value |= uint64_t{static_cast<uint8_t>(bytes_.at(at_++))} << (8 * i);
+    for (int i = 0; i < size; ++i)
+      value |= uint64_t{static_cast<uint8_t>(bytes_.at(at_++))} << (8 * i);
     return value;
   }
   std::string bytes() {
@@ -158,8 +158,9 @@ std::vector<Event> read_events(const std::string& path) {
 class TensorBoardWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_ = fs::temp_directory_path() / ("vdit_tensorboard_test_" + std::to_string(::getpid()) + "_" +
-                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    folder_ = fs::temp_directory_path() /
+              ("vdit_tensorboard_test_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(folder_);
   }
   void TearDown() override { fs::remove_all(folder_); }
@@ -243,12 +244,20 @@ TEST_F(TensorBoardWriterTest, StepMetricsBecomeTaggedScalars) {
   EXPECT_EQ(events[1].step, 42);
   std::map<std::string, float> values;
   for (const Value& v : events[1].values) values[v.tag] = v.simple_value;
-  const std::map<std::string, float> expected = {
-      {"loss/total", 0.5f}, {"loss/diffusion", 0.25f}, {"loss/temporal", 0.125f},
-      {"loss/motion", 0.0625f}, {"optim/grad_norm", 1.5f}, {"optim/lr", 1e-3f},
-      {"throughput/samples_per_second", 12.f}, {"throughput/tokens_per_second", 4096.f},
-      {"time/step_seconds", 0.75f}, {"time/data_wait_percent", 3.f}, {"memory/peak_mb", 2048.f},
-      {"perf/mfu", 0.375f}, {"curriculum/stage", 2.f}, {"curriculum/samples_consumed", 640.f}};
+  const std::map<std::string, float> expected = {{"loss/total", 0.5f},
+                                                 {"loss/diffusion", 0.25f},
+                                                 {"loss/temporal", 0.125f},
+                                                 {"loss/motion", 0.0625f},
+                                                 {"optim/grad_norm", 1.5f},
+                                                 {"optim/lr", 1e-3f},
+                                                 {"throughput/samples_per_second", 12.f},
+                                                 {"throughput/tokens_per_second", 4096.f},
+                                                 {"time/step_seconds", 0.75f},
+                                                 {"time/data_wait_percent", 3.f},
+                                                 {"memory/peak_mb", 2048.f},
+                                                 {"perf/mfu", 0.375f},
+                                                 {"curriculum/stage", 2.f},
+                                                 {"curriculum/samples_consumed", 640.f}};
   EXPECT_EQ(values, expected);
 }
 
@@ -345,10 +354,16 @@ int python_reader_exit_code(const fs::path& folder, const std::string& events) {
   const fs::path log = folder / "python.log";
   std::ofstream(script) << kPythonReader;
   std::ofstream(expected) << nlohmann::json::array(
-      {{{"step", 1}, {"wall_time", 1700000000.25}, {"scalars", {{"loss/total", 0.75}, {"optim/lr", 3e-4}}}},
-       {{"step", 2}, {"wall_time", 1700000001.5}, {"scalars", {{"loss/total", -1.5}, {"optim/lr", 1e-30}}}},
-       {{"step", 300000}, {"wall_time", 1700000002.0}, {"scalars", {{"loss/total", 0.125}, {"optim/lr", 2.0}}}}})
-                                                     .dump();
+                                 {{{"step", 1},
+                                   {"wall_time", 1700000000.25},
+                                   {"scalars", {{"loss/total", 0.75}, {"optim/lr", 3e-4}}}},
+                                  {{"step", 2},
+                                   {"wall_time", 1700000001.5},
+                                   {"scalars", {{"loss/total", -1.5}, {"optim/lr", 1e-30}}}},
+                                  {{"step", 300000},
+                                   {"wall_time", 1700000002.0},
+                                   {"scalars", {{"loss/total", 0.125}, {"optim/lr", 2.0}}}}})
+                                 .dump();
   const std::string command = "/usr/bin/python3 " + script.string() + " '" + events + "' " +
                               expected.string() + " > " + log.string() + " 2>&1";
   const int status = std::system(command.c_str());

@@ -1,11 +1,15 @@
 // End-to-end: the vdit binary trains, writes its run folder, resumes, samples; bad input exits 2.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <fmt/core.h>
 
 #include <nlohmann/json.hpp>
 
@@ -76,6 +80,48 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   ASSERT_EQ(sample.exit_code, 0) << sample.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00.gif")) << sample.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00_frame003.png"));
+}
+
+// Starts a long run in the background, waits for its first logged step, sends `signal` to it.
+Result train_and_signal(const fs::path& run_dir, int signal) {
+  const std::string log = run_dir.string() + ".log";
+  const std::string command = std::string(VDIT_BINARY) + " train --run-dir " + run_dir.string() +
+      " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set model.caption_length=8"
+      " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set training.log_every=1"
+      " --set training.steps=1000000 --set 'data.synthetic_buckets=[\"1x32x32\"]' > " + log + " 2>&1";
+  int status = 0;
+  std::thread runner([&] { status = std::system(command.c_str()); });
+  for (int i = 0; i < 600 && !fs::exists(run_dir / "metrics.jsonl"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Anchored at the binary, so the shell that runs it (whose command line also names the run) is spared.
+  std::system(("pkill -" + std::to_string(signal) + " -f '^" + std::string(VDIT_BINARY) + " train --run-dir " +
+               run_dir.string() + " '").c_str());
+  runner.join();
+  std::stringstream output;
+  output << std::ifstream(log).rdbuf();
+  fs::remove(log);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
+}
+
+TEST_F(TrainCommand, SigusrOneStopsAtAStepBoundaryWithACheckpointAndTheRequeueCode) {
+  const Result result = train_and_signal(run_dir_, SIGUSR1);
+  EXPECT_EQ(result.exit_code, 75) << result.output;
+  EXPECT_NE(result.output.find("signal 10 received: stopping at step"), std::string::npos) << result.output;
+  // The checkpoint is of the step the run stopped at, so a resume loses nothing.
+  std::ifstream metrics(run_dir_ / "metrics.jsonl");
+  int64_t last_step = 0;
+  for (std::string line; std::getline(metrics, line);) last_step = nlohmann::json::parse(line)["step"];
+  std::ifstream latest(run_dir_ / "checkpoints" / "latest");
+  std::string name;
+  latest >> name;
+  EXPECT_EQ(name, fmt::format("step_{:09d}", last_step));
+}
+
+TEST_F(TrainCommand, SigintStopsWithACheckpointAndExitCodeZero) {
+  const Result result = train_and_signal(run_dir_, SIGINT);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(fs::exists(run_dir_ / "checkpoints" / "latest"));
 }
 
 TEST_F(TrainCommand, BadConfigExitsWithCodeTwoAndNamesTheField) {

@@ -36,6 +36,7 @@ struct WorkReport {
   int64_t saved_size = 0;
   uint32_t saved_crc32 = 0;
   char error[512] = {};  // non-empty: the worker failed with this message and stops
+  int32_t stop_signal = 0;  // a stop signal this worker received (SIGUSR1/SIGTERM/SIGINT), or 0
 };
 
 // Worker -> coordinator every heartbeat interval, from a background thread.

@@ -1,0 +1,37 @@
+#include "core/stop_signals.h"
+
+#include "core/error.h"
+
+namespace vdit {
+namespace {
+
+constexpr int kStopSignals[3] = {SIGUSR1, SIGTERM, SIGINT};
+
+// A signal handler can only reach static storage, and only lock-free atomics are safe in it: this
+// is the one piece of process-wide state in vdit, owned by the live StopSignals instance.
+volatile sig_atomic_t first_signal = 0;
+
+extern "C" void record_stop_signal(int signal) {
+  if (first_signal == 0) first_signal = signal;
+}
+
+}  // namespace
+
+StopSignals::StopSignals() {
+  first_signal = 0;
+  struct sigaction action {};
+  action.sa_handler = record_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // blocking calls (file I/O, MPI polling sleeps) continue
+  for (int i = 0; i < 3; ++i) sigaction(kStopSignals[i], &action, &previous_[i]);
+}
+
+StopSignals::~StopSignals() {
+  for (int i = 0; i < 3; ++i) sigaction(kStopSignals[i], &previous_[i], nullptr);
+}
+
+int StopSignals::received() const { return first_signal; }
+
+int StopSignals::exit_code_for(int signal) { return signal == SIGINT ? kExitOk : kExitRequeue; }
+
+}  // namespace vdit
