@@ -14,6 +14,7 @@
 #include "orchestrator/curriculum.h"
 #include "orchestrator/metrics_log.h"
 #include "orchestrator/run_state.h"
+#include "orchestrator/tensorboard_writer.h"
 #include "worker/model/flop_count.h"
 #include "worker/training/device_peak.h"
 #include "worker/training/lr_schedule.h"
@@ -88,6 +89,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   const double peak_flops = training::measured_matmul_flops_per_second(torch::kCPU);
   const auto model_options = model::video_dit_options(config.model, 0);
   MetricsLog metrics_log(run.metrics_path());
+  TensorBoardWriter tensorboard(run.logs());
   const auto started = Clock::now();
   const int64_t stage_count = static_cast<int64_t>(curriculum.stages().size());
   const int64_t first_step = curriculum.position().step;
@@ -153,6 +155,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
       const double flops = model::training_flops_per_sample(model_options, reports.front().tokens_per_sample);
       const StepMetrics m = metrics_of(reports, position, stage, plan.step.lr, wall, flops, peak_flops);
       metrics_log.write(m);
+      write_step_scalars(tensorboard, m);
       fmt::print("{}\n", console_line(m, stage_count));
     }
     if (stage_changed) {

@@ -55,6 +55,11 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "config.toml"));
   EXPECT_TRUE(fs::exists(run_dir_ / "checkpoints" / "latest"));
+  bool has_event_file = false;
+  for (const auto& file : fs::directory_iterator(run_dir_ / "logs")) {
+    has_event_file |= file.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  }
+  EXPECT_TRUE(has_event_file) << "no TensorBoard event file in logs/";
 
   const Result second = run_vdit(tiny());
   ASSERT_EQ(second.exit_code, 0) << second.output;
