@@ -104,7 +104,7 @@ double tick_spacing(double range) {
 std::vector<double> ticks_between(double lo, double hi, double spacing) {
   std::vector<double> ticks;
   for (auto k = static_cast<int64_t>(std::ceil(lo / spacing - 1e-9));
-       k * spacing <= hi + 1e-9 * spacing; ++k) {
+       static_cast<double>(k) * spacing <= hi + 1e-9 * spacing; ++k) {
     ticks.push_back(static_cast<double>(k) * spacing);
   }
   return ticks;
@@ -113,10 +113,14 @@ std::vector<double> ticks_between(double lo, double hi, double spacing) {
 // A value axis, widened to round ticks at both ends so the lines never touch the frame edge
 // unlabelled. A flat series gets a band around its value.
 Axis value_axis(double lo, double hi) {
-  if (!(std::isfinite(lo) && std::isfinite(hi))) lo = 0, hi = 1;
+  if (!(std::isfinite(lo) && std::isfinite(hi))) {  // nothing finite to show
+    lo = 0;
+    hi = 1;
+  }
   if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) {
     const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
-    lo -= pad, hi += pad;
+    lo -= pad;
+    hi += pad;
   }
   const double spacing = tick_spacing(hi - lo);
   Axis axis;
@@ -182,11 +186,14 @@ class SvgPlot {
 
   // Frame, grid, ticks, axis labels and one polyline per series.
   void panel(double top, const std::string& y_label, const std::vector<Series>& series) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
     for (const Series& s : series) {
       for (const StepMetrics& row : rows_) {
         const double v = s.value(row);
-        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+        if (!std::isfinite(v)) continue;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
       }
     }
     const Axis values = value_axis(lo, hi);
