@@ -6,12 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include <fmt/core.h>
 
 #include <nlohmann/json.hpp>
+
+#include "checkpoints/checkpoint_reader.h"
 
 namespace {
 
@@ -127,6 +130,70 @@ TEST_F(TrainCommand, SigintStopsWithACheckpointAndExitCodeZero) {
   const Result result = train_and_signal(run_dir_, SIGINT);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "checkpoints" / "latest"));
+}
+
+const std::string kTinyModel =
+    " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set model.caption_length=8"
+    " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set training.log_every=1";
+
+std::vector<nlohmann::json> metrics_of(const fs::path& run_dir) {
+  std::ifstream metrics(run_dir / "metrics.jsonl");
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(metrics, line);) rows.push_back(nlohmann::json::parse(line));
+  return rows;
+}
+
+TEST_F(TrainCommand, RunsTheFiveScaledStagesInOrderOnTheirBuckets) {
+  const std::string stages =
+      " --set 'data.synthetic_buckets=[\"1x16x16\", \"4x16x16\", \"8x16x16\", \"8x24x24\"]'"
+      " --set 'curriculum.stages=["
+      "{name=\"images\", frames_max=1, steps=2},"
+      "{name=\"short\", frames_min=4, frames_max=4, steps=2, temporal_weight=0.1},"
+      "{name=\"motion\", frames_min=8, frames_max=8, resolutions=[\"16x16\"], steps=2, motion_weight=0.05},"
+      "{name=\"complex\", frames_min=8, frames_max=8, resolutions=[\"24x24\"], steps=6, advance=\"plateau\","
+      " min_steps=2, patience=1, min_delta=10.0},"
+      "{name=\"mixed\", frames_max=8, steps=2, condition_dropout=0.3}]'";
+  const Result result = run_vdit("train --run-dir " + run_dir_.string() + kTinyModel + stages);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto rows = metrics_of(run_dir_);
+  std::vector<int> stages_seen;
+  for (const auto& row : rows) stages_seen.push_back(row["stage"]);
+  // The plateau rule ends stage 4 after min_steps (2): no improvement of 10.0 is ever possible.
+  EXPECT_EQ(stages_seen, (std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4, 5, 5})) << result.output;
+  EXPECT_EQ(rows[0]["bucket"], "1x16x16");
+  EXPECT_EQ(rows[2]["bucket"], "4x16x16");
+  EXPECT_EQ(rows[4]["bucket"], "8x16x16");
+  EXPECT_EQ(rows[6]["bucket"], "8x24x24");
+  EXPECT_NE(result.output.find("stage complex done after 2 steps (plateau)"), std::string::npos) << result.output;
+}
+
+// Every tensor of the newest checkpoint (model, EMA, AdamW moments and steps).
+std::map<std::string, std::vector<float>> checkpoint_tensors(const fs::path& run_dir) {
+  std::vector<std::string> warnings;
+  const auto checkpoint = vdit::checkpoints::find_latest_checkpoint((run_dir / "checkpoints").string(), warnings);
+  std::map<std::string, std::vector<float>> tensors;
+  for (const auto& [name, shape] : vdit::checkpoints::list_tensors(*checkpoint)) {
+    tensors[name] = vdit::checkpoints::read_full_tensor(*checkpoint, name);
+  }
+  return tensors;
+}
+
+TEST_F(TrainCommand, ResumedRunIsBitwiseEqualToAStraightRunAcrossAStageBoundary) {
+  const std::string stages =
+      " --set 'data.synthetic_buckets=[\"1x16x16\", \"4x16x16\"]'"
+      " --set 'curriculum.stages=[{name=\"a\", frames_max=1, steps=4}, {name=\"b\", frames_min=4, frames_max=4, steps=8,"
+      " temporal_weight=0.1}]'";
+  const fs::path straight = run_dir_ / "straight", resumed = run_dir_ / "resumed";
+  ASSERT_EQ(run_vdit("train --run-dir " + straight.string() + kTinyModel + stages).exit_code, 0);
+  // Stop exactly at the stage boundary (step 4), then in the middle of stage b (step 9), then finish.
+  for (const char* stop : {" --set training.stop_after_steps=4", " --set training.stop_after_steps=5", ""}) {
+    const Result part = run_vdit("train --run-dir " + resumed.string() + kTinyModel + stages + stop);
+    ASSERT_EQ(part.exit_code, 0) << part.output;
+  }
+  const auto expected = checkpoint_tensors(straight), actual = checkpoint_tensors(resumed);
+  ASSERT_EQ(expected.size(), actual.size());
+  for (const auto& [name, values] : expected) EXPECT_EQ(actual.at(name), values) << name;
+  EXPECT_EQ(metrics_of(straight).back()["loss"], metrics_of(resumed).back()["loss"]);
 }
 
 TEST_F(TrainCommand, BadConfigExitsWithCodeTwoAndNamesTheField) {
