@@ -68,6 +68,22 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
                     path, fmt::join(*patch, ", ")));
   }
   header.patch = PatchSize{(*patch)[0], (*patch)[1]};
+  // Every size the reader computes starts from pt*p*p*C values per token: a corrupt header must
+  // not make that overflow (undefined behaviour; see shard_reader_fuzz_regression_test.cpp).
+  int64_t patch_values = 0;
+  if (__builtin_mul_overflow((*patch)[0], (*patch)[1], &patch_values) ||
+      __builtin_mul_overflow(patch_values, (*patch)[2], &patch_values)) {
+    throw InputError(
+        fmt::format("{}: root attribute 'patch' is [{}], too large: pt*p*p overflows a 64-bit size",
+                    path, fmt::join(*patch, ", ")));
+  }
+  int64_t token_values = 0;
+  if (__builtin_mul_overflow(patch_values, header.channels, &token_values)) {
+    throw InputError(fmt::format(
+        "{}: root attribute 'channels' is {}, too large for patch {}: pt*p*p*C overflows a "
+        "64-bit size",
+        path, header.channels, to_string(header.patch)));
+  }
 
   if (expected.space && *expected.space != header.space) {
     throw InputError(fmt::format("{}: space is \"{}\", the model expects \"{}\"", path,

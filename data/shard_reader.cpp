@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "data/float16.h"
@@ -63,6 +64,19 @@ void check_samples(const std::string& name, hsize_t found, int64_t samples) {
   }
 }
 
+// The product of sizes read from a file. A corrupt one can make it overflow int64, which would be
+// undefined behaviour in every size computed from it (shard_reader_fuzz_regression_test.cpp).
+int64_t checked_product(std::initializer_list<int64_t> factors, const std::string& what) {
+  int64_t product = 1;
+  for (const int64_t factor : factors) {
+    if (__builtin_mul_overflow(product, factor, &product)) {
+      throw InputError(fmt::format("{} is too large: {} overflows a 64-bit size", what,
+                                   fmt::join(factors, " * ")));
+    }
+  }
+  return product;
+}
+
 herr_t collect_link_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/,
                          void* names) {
   static_cast<std::vector<std::string>*>(names)->push_back(name);
@@ -114,8 +128,11 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
                                    info.shape.name()));
     }
     const PatchGrid grid = patch_grid(info.shape, header.patch);
-    info.tokens_per_sample = grid.tokens();
-    info.token_dim = token_dim(header.patch, header.channels);
+    info.tokens_per_sample = checked_product({grid.frames, grid.height, grid.width},
+                                             group_name + ": the token count of a sample");
+    info.token_dim = token_dim(header.patch, header.channels);  // checked by read_shard_header
+    checked_product({info.tokens_per_sample, info.token_dim},
+                    group_name + ": the token values of a sample");
     const H5Handle group(H5_CHECK_INPUT(H5Gopen2(buckets.get(), name.c_str(), H5P_DEFAULT),
                                         group_name + " is not a group"),
                          H5Kind::kGroup);
@@ -160,6 +177,8 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
         throw InputError(fmt::format("{} has shape {}, expected non-zero Lc and D", emb_name,
                                      describe_dims(emb.dims)));
       }
+      checked_product({info.caption_emb_length, info.caption_emb_dim},
+                      emb_name + ": the values of a sample");
     }
     const std::string source_name = group_name + "/" + kSourceDataset;
     datasets.source = open_optional_dataset(group.get(), kSourceDataset, source_name);

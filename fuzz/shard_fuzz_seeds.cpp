@@ -105,8 +105,7 @@ void write_raw_seed(const std::string& path, const RawShard& spec) {
       H5Kind::kDataset);
   if (spec.fixed_length_source) {
     const std::string names = std::string("clip-0\0\0\0\0\0\0clip-1\0\0\0\0\0\0", 24);
-    H5_CHECK(H5Dwrite(source.get(), string_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                      names.data()),
+    H5_CHECK(H5Dwrite(source.get(), string_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, names.data()),
              path);
   }
 }
