@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -28,14 +29,23 @@ constexpr int64_t kLeadingRowsRead = 3;
 // HDF5 opens files by name, so each input goes to a file; one per process because libFuzzer's
 // -fork / -jobs modes run several processes side by side.
 const std::string& input_path() {
-  static const std::string path =
-      (std::filesystem::temp_directory_path() /
-       ("vdit-shard-fuzz-" + std::to_string(static_cast<long>(getpid())) + ".h5"))
-          .string();
-  return path;
+  // Never destroyed, so that the exit handler that deletes the file can still read it.
+  static const std::string* const path = [] {
+    const auto* name =
+        new std::string((std::filesystem::temp_directory_path() /
+                         ("vdit-shard-fuzz-" + std::to_string(static_cast<long>(getpid())) + ".h5"))
+                            .string());
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove(input_path(), ignored);
+    });
+    return name;
+  }();
+  return *path;
 }
 
-// a * b, or a value past every limit when the product overflows int64.
+// a * b, or a value past every limit when the product overflows int64. ShardReader::open already
+// rejects such sizes; saturating keeps this harness free of undefined behaviour of its own.
 int64_t saturating_product(int64_t a, int64_t b) {
   int64_t product = 0;
   return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
