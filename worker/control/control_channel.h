@@ -16,7 +16,9 @@ class CoordinatorChannel {
  public:
   CoordinatorChannel(MPI_Comm world, int workers, double heartbeat_timeout_s);
 
-  void send_plan(const WorkPlan& plan) const;
+  // Sends `plan` to every worker; a worker that does not take it within heartbeat_timeout_s
+  // throws vdit::RuntimeError naming its rank.
+  void send_plan(const WorkPlan& plan);
 
   // One report from every worker. While waiting, heartbeats count as signs of life; a worker
   // that sends neither for heartbeat_timeout_s throws vdit::RuntimeError naming its rank. A
