@@ -22,8 +22,11 @@ const std::map<std::string, Subcommand>& subcommands() {
       {"train", {vdit::cli::run_train, "train a video DiT from a TOML run config"}},
       {"sample", {vdit::cli::run_sample, "generate videos (GIF + PNG frames) from a checkpoint"}},
       {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
-      {"ckpt", {vdit::cli::run_ckpt, "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
-      {"plot", {vdit::cli::run_plot, "draw a run's metrics.jsonl as an SVG (loss, samples/s, stages)"}},
+      {"ckpt",
+       {vdit::cli::run_ckpt,
+        "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
+      {"plot",
+       {vdit::cli::run_plot, "draw a run's metrics.jsonl as an SVG (loss, samples/s, stages)"}},
   };
   return table;
 }
@@ -33,8 +36,9 @@ void print_usage() {
   for (const auto& [name, command] : subcommands()) {
     fmt::print("  {:<8} {}\n", name, command.summary);
   }
-  fmt::print("\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error, {} stopped for requeue\n",
-             int{vdit::kExitRequeue});
+  fmt::print(
+      "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error, {} stopped for requeue\n",
+      int{vdit::kExitRequeue});
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 // `vdit sample --run DIR | --checkpoint DIR --caption TEXT [--frames T --size HxW ...]`
-#include <filesystem>
-
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -15,21 +14,25 @@ int run_sample(const Args& args) {
   namespace po = boost::program_options;
   orchestrator::SampleRequest request;
   std::string size = "32x32";
-  po::options_description options("vdit sample [options]\n\nGenerates videos from a checkpoint: an animated GIF and PNG frames per caption");
-  options.add_options()
-      ("help,h", "show this help")
-      ("run", po::value(&request.run_dir), "run folder: sample from its latest checkpoint")
-      ("checkpoint", po::value(&request.checkpoint), "a checkpoint folder (instead of --run)")
-      ("caption", po::value(&request.captions)->composing(), "caption to sample (repeatable)")
-      ("frames", po::value(&request.frames)->default_value(8), "frames T")
-      ("size", po::value(&size)->default_value("32x32"), "resolution HxW")
-      ("steps", po::value(&request.steps)->default_value(-1), "sampler steps (default: diffusion.sample_steps)")
-      ("sampler", po::value(&request.sampler), "ddim or ddpm (default: diffusion.sampler)")
-      ("guidance", po::value(&request.guidance)->default_value(-1), "classifier-free guidance scale (default: diffusion.guidance_scale)")
-      ("seed", po::value(&request.seed)->default_value(0), "noise seed")
-      ("raw-weights", po::bool_switch(&request.raw_weights), "use the raw weights instead of the EMA")
-      ("out", po::value(&request.out_dir), "output folder (default: <run>/samples/step_N)")
-      ("scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor");
+  po::options_description options(
+      "vdit sample [options]\n\nGenerates videos from a checkpoint: an animated GIF and PNG frames "
+      "per caption");
+  options.add_options()("help,h", "show this help")(
+      "run", po::value(&request.run_dir), "run folder: sample from its latest checkpoint")(
+      "checkpoint", po::value(&request.checkpoint), "a checkpoint folder (instead of --run)")(
+      "caption", po::value(&request.captions)->composing(), "caption to sample (repeatable)")(
+      "frames", po::value(&request.frames)->default_value(8), "frames T")(
+      "size", po::value(&size)->default_value("32x32"), "resolution HxW")(
+      "steps", po::value(&request.steps)->default_value(-1),
+      "sampler steps (default: diffusion.sample_steps)")(
+      "sampler", po::value(&request.sampler), "ddim or ddpm (default: diffusion.sampler)")(
+      "guidance", po::value(&request.guidance)->default_value(-1),
+      "classifier-free guidance scale (default: diffusion.guidance_scale)")(
+      "seed", po::value(&request.seed)->default_value(0), "noise seed")(
+      "raw-weights", po::bool_switch(&request.raw_weights),
+      "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
+                                                "output folder (default: <run>/samples/step_N)")(
+      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor");
   po::variables_map values;
   try {
     po::store(po::command_line_parser(args).options(options).run(), values);
@@ -45,8 +48,8 @@ int run_sample(const Args& args) {
     throw InputError("give exactly one of --run DIR or --checkpoint DIR (see vdit sample --help)");
   }
   char separator = 0;
-  if (std::sscanf(size.c_str(), "%ld%c%ld", &request.height, &separator, &request.width) != 3 || separator != 'x' ||
-      request.height <= 0 || request.width <= 0) {
+  if (std::sscanf(size.c_str(), "%ld%c%ld", &request.height, &separator, &request.width) != 3 ||
+      separator != 'x' || request.height <= 0 || request.width <= 0) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (request.captions.empty()) request.captions = {"a red circle moving right"};

@@ -12,12 +12,16 @@ namespace vdit::cli {
 int run_train(const Args& args) {
   namespace po = boost::program_options;
   orchestrator::TrainRequest request;
-  po::options_description options("vdit train [CONFIG] [options]\n\nTrains (or resumes) a run. Without CONFIG the embedded defaults are used");
-  options.add_options()
-      ("help,h", "show this help")
-      ("run-dir", po::value(&request.run_dir)->default_value("runs/default"), "the run folder (config.toml, metrics.jsonl, checkpoints/, samples/, logs/)")
-      ("set", po::value(&request.overrides)->composing(), "override a config field: --set training.steps=100 (repeatable)")
-      ("resume", po::value(&request.resume)->default_value("auto"), "auto (latest checkpoint of the run folder, if any), none, or a checkpoint folder");
+  po::options_description options(
+      "vdit train [CONFIG] [options]\n\nTrains (or resumes) a run. Without CONFIG the embedded "
+      "defaults are used");
+  options.add_options()("help,h", "show this help")(
+      "run-dir", po::value(&request.run_dir)->default_value("runs/default"),
+      "the run folder (config.toml, metrics.jsonl, checkpoints/, samples/, logs/)")(
+      "set", po::value(&request.overrides)->composing(),
+      "override a config field: --set training.steps=100 (repeatable)")(
+      "resume", po::value(&request.resume)->default_value("auto"),
+      "auto (latest checkpoint of the run folder, if any), none, or a checkpoint folder");
   po::options_description hidden;
   hidden.add_options()("config", po::value(&request.config_path));
   po::options_description all;

@@ -9,8 +9,8 @@
 namespace vdit {
 
 struct ModelConfig {
-  // Named size (see core/model_presets.h): vdit-tiny, vdit-s, vdit-b, vdit-xl. Fields below that are
-  // > 0 override the preset.
+  // Named size (see core/model_presets.h): vdit-tiny, vdit-s, vdit-b, vdit-xl. Fields below that
+  // are > 0 override the preset.
   std::string preset = "vdit-tiny";
   int64_t hidden_size = 0;  // token width D
   int64_t depth = 0;        // number of DiT blocks
@@ -23,10 +23,10 @@ struct ModelConfig {
   // Caption condition: "ids" = byte-level caption ids through the built-in text encoder;
   // "embeddings" = precomputed caption embeddings stored in the shards (caption_emb).
   std::string condition = "ids";
-  int64_t caption_length = 32;      // condition tokens Lc
-  int64_t caption_vocab = 257;      // byte tokenizer: 256 bytes + padding
-  int64_t caption_embed_dim = 0;    // D of precomputed embeddings ("embeddings" only)
-  int64_t text_encoder_depth = 1;   // self-attention layers of the built-in text encoder
+  int64_t caption_length = 32;     // condition tokens Lc
+  int64_t caption_vocab = 257;     // byte tokenizer: 256 bytes + padding
+  int64_t caption_embed_dim = 0;   // D of precomputed embeddings ("embeddings" only)
+  int64_t text_encoder_depth = 1;  // self-attention layers of the built-in text encoder
 
   template <class V>
   void visit(V& v) {
@@ -83,9 +83,9 @@ struct OptimizerConfig {
   double weight_decay = 0.0;
   int64_t warmup_steps = 20;  // linear warmup from 0, then cosine decay to min_lr_ratio * lr
   double min_lr_ratio = 0.1;
-  double grad_clip = 1.0;     // global-norm clipping; 0 = off
-  double ema_decay = 0.999;   // EMA of weights used for sampling; 0 = off
-  bool zero1 = false;         // shard AdamW state across dp (ZeRO-1)
+  double grad_clip = 1.0;    // global-norm clipping; 0 = off
+  double ema_decay = 0.999;  // EMA of weights used for sampling; 0 = off
+  bool zero1 = false;        // shard AdamW state across dp (ZeRO-1)
 
   template <class V>
   void visit(V& v) {
@@ -114,7 +114,8 @@ struct TrainingConfig {
   std::string precision = "fp32";  // "fp32" or "bf16" (autocast on CUDA; fp32 master weights)
   std::string device = "cpu";      // "cpu" or "cuda"
   double max_minutes = 0;          // stop (and save) after this wall time; 0 = no limit
-  // Stop (and save) after this many steps in this invocation; a later `vdit train` resumes. 0 = off.
+  // Stop (and save) after this many steps in this invocation; a later `vdit train` resumes. 0 =
+  // off.
   int64_t stop_after_steps = 0;
 
   template <class V>
@@ -152,7 +153,7 @@ struct DataConfig {
   // Shard files (*.h5) or folders of them; relative paths are relative to the config file. Empty:
   // `vdit train` writes a synthetic captioned set into <run>/data and trains on it.
   std::vector<std::string> shards;
-  int64_t prefetch_batches = 4;        // batches read ahead by the background reader
+  int64_t prefetch_batches = 4;  // batches read ahead by the background reader
   int64_t synthetic_clips_per_bucket = 64;
   // Buckets "TxHxW" of the synthetic set; empty = vdit data synth's default (all five stages).
   std::vector<std::string> synthetic_buckets;

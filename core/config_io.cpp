@@ -2,11 +2,11 @@
 #include "core/config_io.h"
 
 #include <fmt/core.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/error.h"
 
@@ -16,11 +16,15 @@ namespace {
 std::string describe(const toml::node& node) {
   std::ostringstream out;
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: out << "string \"" << node.value<std::string>().value() << "\"";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      out << "string \"" << node.value<std::string>().value() << "\"";
       return out.str();
-    default: break;
+    default:
+      break;
   }
   node.visit([&](const auto& value) { out << value; });
   return fmt::format("{} {}", toml::impl::node_type_friendly_names[static_cast<int>(node.type())],
@@ -87,7 +91,8 @@ class TableReader {
     const toml::array* array = node.as_array();
     if (array == nullptr) fail(field, node, "an array of tables");
     out.assign(array->size(), Section{});
-    for (size_t i = 0; i < array->size(); ++i) read(*array->get(i), fmt::format("{}.{}", field, i), out[i]);
+    for (size_t i = 0; i < array->size(); ++i)
+      read(*array->get(i), fmt::format("{}.{}", field, i), out[i]);
   }
   template <class Section>
   void read(const toml::node& node, const std::string& field, Section& out) const {

@@ -16,9 +16,11 @@ class Checker {
   explicit Checker(const std::string& source) : source_(source) {}
 
   template <class T>
-  void require(bool ok, const std::string& field, const T& found, const std::string& expected) const {
+  void require(bool ok, const std::string& field, const T& found,
+               const std::string& expected) const {
     if (!ok) {
-      throw InputError(fmt::format("{}: {}: found {}, expected {}", source_, field, found, expected));
+      throw InputError(
+          fmt::format("{}: {}: found {}, expected {}", source_, field, found, expected));
     }
   }
   void one_of(const std::string& value, const std::string& field,
@@ -54,7 +56,8 @@ void validate_model(const ModelConfig& m, const Checker& check) {
     check.require(m.caption_embed_dim > 0, "model.caption_embed_dim", m.caption_embed_dim,
                   "> 0 when model.condition = \"embeddings\"");
   }
-  check.require(m.text_encoder_depth >= 0, "model.text_encoder_depth", m.text_encoder_depth, ">= 0");
+  check.require(m.text_encoder_depth >= 0, "model.text_encoder_depth", m.text_encoder_depth,
+                ">= 0");
 }
 
 void validate_diffusion(const DiffusionConfig& d, const Checker& check) {
@@ -89,16 +92,19 @@ void validate_optimizer(const OptimizerConfig& o, const Checker& check) {
 void validate_training(const TrainingConfig& t, const Checker& check, const std::string& source) {
   check.require(t.steps > 0, "training.steps", t.steps, "> 0");
   check.require(t.global_batch > 0, "training.global_batch", t.global_batch, "> 0");
-  check.require(t.micro_batch >= 0, "training.micro_batch", t.micro_batch, ">= 0 (0 = whole local batch)");
+  check.require(t.micro_batch >= 0, "training.micro_batch", t.micro_batch,
+                ">= 0 (0 = whole local batch)");
   check.require(t.log_every > 0, "training.log_every", t.log_every, "> 0");
   checkpoint_every(t.activation_checkpointing, "training.activation_checkpointing", source);
   check.one_of(t.precision, "training.precision", {"fp32", "bf16"});
   check.one_of(t.device, "training.device", {"cpu", "cuda"});
-  check.require(t.stop_after_steps >= 0, "training.stop_after_steps", t.stop_after_steps, ">= 0 (0 = off)");
+  check.require(t.stop_after_steps >= 0, "training.stop_after_steps", t.stop_after_steps,
+                ">= 0 (0 = off)");
   check.require(t.max_minutes >= 0, "training.max_minutes", t.max_minutes, ">= 0 (0 = no limit)");
 }
 
-void validate_stage(StageConfig& stage, size_t index, const RunConfig& config, const Checker& check) {
+void validate_stage(StageConfig& stage, size_t index, const RunConfig& config,
+                    const Checker& check) {
   const std::string prefix = fmt::format("curriculum.stages.{}.", index);
   if (stage.name.empty()) stage.name = fmt::format("stage{}", index + 1);
   if (stage.global_batch <= 0) stage.global_batch = config.training.global_batch;
@@ -106,32 +112,40 @@ void validate_stage(StageConfig& stage, size_t index, const RunConfig& config, c
     stage.activation_checkpointing = config.training.activation_checkpointing;
   }
   if (stage.condition_dropout < 0) stage.condition_dropout = config.diffusion.condition_dropout;
-  check.require(stage.frames_min >= 1 && stage.frames_min <= stage.frames_max, prefix + "frames_min/frames_max",
-                fmt::format("{}/{}", stage.frames_min, stage.frames_max), "1 <= frames_min <= frames_max");
+  check.require(stage.frames_min >= 1 && stage.frames_min <= stage.frames_max,
+                prefix + "frames_min/frames_max",
+                fmt::format("{}/{}", stage.frames_min, stage.frames_max),
+                "1 <= frames_min <= frames_max");
   for (const std::string& resolution : stage.resolutions) {
     int64_t height = 0, width = 0;
     char separator = 0;
-    const bool parsed = std::sscanf(resolution.c_str(), "%ld%c%ld", &height, &separator, &width) == 3;
+    const bool parsed =
+        std::sscanf(resolution.c_str(), "%ld%c%ld", &height, &separator, &width) == 3;
     check.require(parsed && separator == 'x' && height > 0 && width > 0, prefix + "resolutions",
                   fmt::format("\"{}\"", resolution), "\"HxW\" such as \"64x64\"");
   }
   check.require(stage.steps > 0, prefix + "steps", stage.steps, "> 0");
   check.require(stage.lr_scale > 0, prefix + "lr_scale", stage.lr_scale, "> 0");
-  checkpoint_every(stage.activation_checkpointing, prefix + "activation_checkpointing", config.source);
+  checkpoint_every(stage.activation_checkpointing, prefix + "activation_checkpointing",
+                   config.source);
   check.one_of(stage.advance, prefix + "advance", {"steps", "plateau"});
   check.require(stage.min_steps >= 0 && stage.min_steps <= stage.steps, prefix + "min_steps",
                 stage.min_steps, fmt::format("in [0, steps = {}]", stage.steps));
   check.require(stage.patience > 0, prefix + "patience", stage.patience, "> 0");
   check.require(stage.min_delta >= 0, prefix + "min_delta", stage.min_delta, ">= 0");
-  check.require(stage.temporal_weight >= 0, prefix + "temporal_weight", stage.temporal_weight, ">= 0");
+  check.require(stage.temporal_weight >= 0, prefix + "temporal_weight", stage.temporal_weight,
+                ">= 0");
   check.require(stage.motion_weight >= 0, prefix + "motion_weight", stage.motion_weight, ">= 0");
-  check.require(stage.perceptual_weight >= 0, prefix + "perceptual_weight", stage.perceptual_weight, ">= 0");
-  check.require(stage.condition_dropout < 1, prefix + "condition_dropout", stage.condition_dropout, "< 1");
+  check.require(stage.perceptual_weight >= 0, prefix + "perceptual_weight", stage.perceptual_weight,
+                ">= 0");
+  check.require(stage.condition_dropout < 1, prefix + "condition_dropout", stage.condition_dropout,
+                "< 1");
 }
 
 }  // namespace
 
-int64_t checkpoint_every(const std::string& mode, const std::string& field, const std::string& source) {
+int64_t checkpoint_every(const std::string& mode, const std::string& field,
+                         const std::string& source) {
   if (mode == "none") return 0;
   if (mode == "full") return 1;
   if (mode.rfind("every:", 0) == 0) {
@@ -142,8 +156,9 @@ int64_t checkpoint_every(const std::string& mode, const std::string& field, cons
     } catch (const std::exception&) {
     }
   }
-  throw InputError(fmt::format("{}: {}: found \"{}\", expected \"none\", \"full\" or \"every:k\" with k >= 1",
-                               source, field, mode));
+  throw InputError(
+      fmt::format("{}: {}: found \"{}\", expected \"none\", \"full\" or \"every:k\" with k >= 1",
+                  source, field, mode));
 }
 
 void resolve_and_validate(RunConfig& config) {
@@ -157,20 +172,27 @@ void resolve_and_validate(RunConfig& config) {
   check.require(p.dp >= 1, "parallel.dp", p.dp, ">= 1");
   check.require(p.sp >= 1, "parallel.sp", p.sp, ">= 1");
   check.require(p.tp >= 1, "parallel.tp", p.tp, ">= 1");
-  check.require(p.heartbeat_timeout_s > 0, "parallel.heartbeat_timeout_s", p.heartbeat_timeout_s, "> 0");
-  check.require(config.data.prefetch_batches >= 1, "data.prefetch_batches", config.data.prefetch_batches, ">= 1");
+  check.require(p.heartbeat_timeout_s > 0, "parallel.heartbeat_timeout_s", p.heartbeat_timeout_s,
+                "> 0");
+  check.require(config.data.prefetch_batches >= 1, "data.prefetch_batches",
+                config.data.prefetch_batches, ">= 1");
   check.require(config.data.synthetic_clips_per_bucket >= 1, "data.synthetic_clips_per_bucket",
                 config.data.synthetic_clips_per_bucket, ">= 1");
   for (const std::string& bucket : config.data.synthetic_buckets) {
     int64_t frames = 0, height = 0, width = 0;
     char x1 = 0, x2 = 0;
-    const bool parsed = std::sscanf(bucket.c_str(), "%ld%c%ld%c%ld", &frames, &x1, &height, &x2, &width) == 5;
+    const bool parsed =
+        std::sscanf(bucket.c_str(), "%ld%c%ld%c%ld", &frames, &x1, &height, &x2, &width) == 5;
     check.require(parsed && x1 == 'x' && x2 == 'x' && frames > 0 && height > 0 && width > 0,
-                  "data.synthetic_buckets", fmt::format("\"{}\"", bucket), "\"TxHxW\" such as \"8x32x32\"");
+                  "data.synthetic_buckets", fmt::format("\"{}\"", bucket),
+                  "\"TxHxW\" such as \"8x32x32\"");
   }
-  check.require(config.checkpoint.every_steps >= 0, "checkpoint.every_steps", config.checkpoint.every_steps, ">= 0");
-  check.require(config.checkpoint.keep_last >= 1, "checkpoint.keep_last", config.checkpoint.keep_last, ">= 1");
-  check.require(config.checkpoint.keep_every >= 0, "checkpoint.keep_every", config.checkpoint.keep_every, ">= 0");
+  check.require(config.checkpoint.every_steps >= 0, "checkpoint.every_steps",
+                config.checkpoint.every_steps, ">= 0");
+  check.require(config.checkpoint.keep_last >= 1, "checkpoint.keep_last",
+                config.checkpoint.keep_last, ">= 1");
+  check.require(config.checkpoint.keep_every >= 0, "checkpoint.keep_every",
+                config.checkpoint.keep_every, ">= 0");
   if (config.curriculum.stages.empty()) {
     // No curriculum: one stage of training.steps steps over every bucket.
     StageConfig all;

@@ -9,11 +9,11 @@ namespace vdit {
 
 const std::vector<ModelPreset>& model_presets() {
   static const std::vector<ModelPreset> presets = {
-      {"vdit-tiny", 64, 4, 4, 4.0},     // seconds per step on a laptop CPU
-      {"vdit-s", 384, 12, 6, 4.0},      // DiT-S
-      {"vdit-b", 768, 12, 12, 4.0},     // DiT-B
-      {"vdit-l", 1024, 24, 16, 4.0},    // DiT-L
-      {"vdit-xl", 1152, 28, 16, 4.0},   // DiT-XL
+      {"vdit-tiny", 64, 4, 4, 4.0},    // seconds per step on a laptop CPU
+      {"vdit-s", 384, 12, 6, 4.0},     // DiT-S
+      {"vdit-b", 768, 12, 12, 4.0},    // DiT-B
+      {"vdit-l", 1024, 24, 16, 4.0},   // DiT-L
+      {"vdit-xl", 1152, 28, 16, 4.0},  // DiT-XL
   };
   return presets;
 }
@@ -28,9 +28,10 @@ void apply_model_preset(ModelConfig& model, const std::string& source) {
     return;
   }
   std::string names;
-  for (const ModelPreset& preset : model_presets()) names += (names.empty() ? "" : ", ") + std::string(preset.name);
-  throw InputError(
-      fmt::format("{}: model.preset: unknown preset \"{}\" (expected one of {})", source, model.preset, names));
+  for (const ModelPreset& preset : model_presets())
+    names += (names.empty() ? "" : ", ") + std::string(preset.name);
+  throw InputError(fmt::format("{}: model.preset: unknown preset \"{}\" (expected one of {})",
+                               source, model.preset, names));
 }
 
 }  // namespace vdit

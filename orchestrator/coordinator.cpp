@@ -1,10 +1,10 @@
 #include "orchestrator/coordinator.h"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
-
-#include <fmt/core.h>
 
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
@@ -24,7 +24,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<checkpoints::LoadedCheckpoint> find_resume_point(const RunDirectory& run, const std::string& resume) {
+std::optional<checkpoints::LoadedCheckpoint> find_resume_point(const RunDirectory& run,
+                                                               const std::string& resume) {
   if (resume == "none") return std::nullopt;
   if (resume != "auto") return checkpoints::open_checkpoint(resume);
   std::vector<std::string> warnings;
@@ -33,8 +34,9 @@ std::optional<checkpoints::LoadedCheckpoint> find_resume_point(const RunDirector
   return found;
 }
 
-StepMetrics metrics_of(const std::vector<control::WorkReport>& reports, const CurriculumPosition& position,
-                       const StageConfig& stage, double lr, double wall, double flops_per_sample, double peak_flops) {
+StepMetrics metrics_of(const std::vector<control::WorkReport>& reports,
+                       const CurriculumPosition& position, const StageConfig& stage, double lr,
+                       double wall, double flops_per_sample, double peak_flops) {
   const control::WorkReport& first = reports.front();  // losses are already averaged over dp x sp
   double data_wait = 0;
   for (const auto& report : reports) data_wait = std::max(data_wait, report.data_wait_seconds);
@@ -53,7 +55,8 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports, const Cu
   m.step_seconds = wall;
   m.data_wait_percent = 100.0 * data_wait / wall;
   m.peak_memory_mb = peak_memory_mb();
-  m.mfu = stage.global_batch * flops_per_sample / wall / (peak_flops * static_cast<double>(reports.size()));
+  m.mfu = stage.global_batch * flops_per_sample / wall /
+          (peak_flops * static_cast<double>(reports.size()));
   m.samples_consumed = position.samples_consumed + stage.global_batch;
   m.bucket = fmt::format("{}x{}x{}", first.bucket[0], first.bucket[1], first.bucket[2]);
   return m;
@@ -61,31 +64,35 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports, const Cu
 
 }  // namespace
 
-int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers,
-                    const StopSignals& signals) {
+int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume,
+                    WorkerLink& workers, const StopSignals& signals) {
   Curriculum curriculum(config);
   for (const auto& stage : curriculum.stages()) {
     if (stage.perceptual_weight > 0) {
-      fmt::print("loss: stage {} asks for perceptual_weight {}, but the perceptual term is not built yet in this "
-                 "version: it is off\n",
-                 stage.name, stage.perceptual_weight);
+      fmt::print(
+          "loss: stage {} asks for perceptual_weight {}, but the perceptual term is not built yet "
+          "in this "
+          "version: it is off\n",
+          stage.name, stage.perceptual_weight);
     }
   }
   if (config.training.precision == "bf16" && config.training.device == "cpu") {
     fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
   }
   if (config.checkpoint.async) {
-    fmt::print("checkpoint: saves are synchronous in this version (checkpoint.async is not built yet)\n");
+    fmt::print(
+        "checkpoint: saves are synchronous in this version (checkpoint.async is not built yet)\n");
   }
   if (const auto checkpoint = find_resume_point(run, resume)) {
     workers.restore(checkpoint->path);
     curriculum.restore(parse_run_state(checkpoint->state_json, checkpoint->path));
-    fmt::print("resumed from {} (step {}, stage {})\n", checkpoint->path, curriculum.position().step,
-               curriculum.position().stage + 1);
+    fmt::print("resumed from {} (step {}, stage {})\n", checkpoint->path,
+               curriculum.position().step, curriculum.position().stage + 1);
   }
 
   const training::LrSchedule lr_schedule{config.optimizer.lr, config.optimizer.warmup_steps,
-                                         curriculum.max_total_steps(), config.optimizer.min_lr_ratio};
+                                         curriculum.max_total_steps(),
+                                         config.optimizer.min_lr_ratio};
   const double peak_flops = training::measured_matmul_flops_per_second(torch::kCPU);
   const auto model_options = model::video_dit_options(config.model, 0);
   MetricsLog metrics_log(run.metrics_path());
@@ -100,8 +107,9 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     const std::string partial = checkpoints::begin_checkpoint(run.checkpoints(), step);
     if (partial.size() >= sizeof(plan.checkpoint_folder)) {
       checkpoints::abort_checkpoint(run.checkpoints(), step);
-      throw InputError(fmt::format("{}: the run folder path is too long ({} characters) for a checkpoint", run.root(),
-                                   partial.size()));
+      throw InputError(
+          fmt::format("{}: the run folder path is too long ({} characters) for a checkpoint",
+                      run.root(), partial.size()));
     }
     std::snprintf(plan.checkpoint_folder, sizeof(plan.checkpoint_folder), "%s", partial.c_str());
   };
@@ -109,14 +117,17 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   auto commit_save = [&](const std::vector<control::WorkReport>& reports, int64_t step) {
     std::vector<checkpoints::ManifestFile> files;
     for (const auto& report : reports) {
-      if (report.saved_file[0] != '\0') files.push_back({report.saved_file, report.saved_size, report.saved_crc32});
+      if (report.saved_file[0] != '\0')
+        files.push_back({report.saved_file, report.saved_size, report.saved_crc32});
     }
     checkpoints::CheckpointMeta meta;
     meta.step = step;
-    meta.json_state = run_state_json(curriculum.position(), config.parallel.dp, config.parallel.sp, config.parallel.tp);
+    meta.json_state = run_state_json(curriculum.position(), config.parallel.dp, config.parallel.sp,
+                                     config.parallel.tp);
     meta.config_toml = to_toml(config);
     checkpoints::commit_checkpoint(run.checkpoints(), meta, files);
-    checkpoints::apply_retention(run.checkpoints(), config.checkpoint.keep_last, config.checkpoint.keep_every);
+    checkpoints::apply_retention(run.checkpoints(), config.checkpoint.keep_last,
+                                 config.checkpoint.keep_every);
     last_saved_step = step;
     fmt::print("checkpoint: step {} saved\n", step);
   };
@@ -127,14 +138,16 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     const CurriculumPosition position = curriculum.position();
     const StageConfig stage = curriculum.stage();
     if (position.stage_step == 0 || position.step == first_step) {
-      fmt::print("stage {}/{} {}: up to {} steps, global batch {}, advance by {}\n", position.stage + 1, stage_count,
-                 stage.name, stage.steps, stage.global_batch, stage.advance);
+      fmt::print("stage {}/{} {}: up to {} steps, global batch {}, advance by {}\n",
+                 position.stage + 1, stage_count, stage.name, stage.steps, stage.global_batch,
+                 stage.advance);
     }
     control::WorkPlan plan;
     plan.step.step = position.step;
     plan.step.stage = position.stage;
     plan.step.lr = lr_schedule.at(position.step) * stage.lr_scale;
-    plan.step.checkpoint_every = checkpoint_every(stage.activation_checkpointing, "activation_checkpointing", config.source);
+    plan.step.checkpoint_every =
+        checkpoint_every(stage.activation_checkpointing, "activation_checkpointing", config.source);
     plan.step.temporal_weight = stage.temporal_weight;
     plan.step.motion_weight = stage.motion_weight;
     plan.step.condition_dropout = stage.condition_dropout;
@@ -142,7 +155,8 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     const int64_t next = position.step + 1;
     const int64_t stop_after = config.training.stop_after_steps;
     const bool stop_here = stop_after > 0 && next - first_step >= stop_after;
-    const bool periodic = config.checkpoint.every_steps > 0 && next % config.checkpoint.every_steps == 0;
+    const bool periodic =
+        config.checkpoint.every_steps > 0 && next % config.checkpoint.every_steps == 0;
     if (periodic || stop_here) plan_save(plan, next);
 
     const auto step_start = Clock::now();
@@ -152,32 +166,35 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     if (periodic || stop_here) commit_save(reports, next);
 
     if (curriculum.position().step % config.training.log_every == 0 || stage_changed) {
-      const double flops = model::training_flops_per_sample(model_options, reports.front().tokens_per_sample);
-      const StepMetrics m = metrics_of(reports, position, stage, plan.step.lr, wall, flops, peak_flops);
+      const double flops =
+          model::training_flops_per_sample(model_options, reports.front().tokens_per_sample);
+      const StepMetrics m =
+          metrics_of(reports, position, stage, plan.step.lr, wall, flops, peak_flops);
       metrics_log.write(m);
       write_step_scalars(tensorboard, m);
       fmt::print("{}\n", console_line(m, stage_count));
     }
     if (stage_changed) {
-      fmt::print("curriculum: stage {} done after {} steps ({})\n", stage.name, position.stage_step + 1,
-                 curriculum.last_advance_reason());
+      fmt::print("curriculum: stage {} done after {} steps ({})\n", stage.name,
+                 position.stage_step + 1, curriculum.last_advance_reason());
     }
     const double minutes = std::chrono::duration<double>(Clock::now() - started).count() / 60.0;
     if (config.training.max_minutes > 0 && minutes >= config.training.max_minutes) {
-      fmt::print("training.max_minutes = {} reached at step {}: saving and stopping\n", config.training.max_minutes,
-                 curriculum.position().step);
+      fmt::print("training.max_minutes = {} reached at step {}: saving and stopping\n",
+                 config.training.max_minutes, curriculum.position().step);
       stop_requested = true;
     }
     stop_signal = signals.received();
-    for (const auto& report : reports) stop_signal = stop_signal != 0 ? stop_signal : report.stop_signal;
+    for (const auto& report : reports)
+      stop_signal = stop_signal != 0 ? stop_signal : report.stop_signal;
     if (stop_signal != 0 && !curriculum.finished()) {
-      fmt::print("signal {} received: stopping at step {} with a checkpoint (exit code {})\n", stop_signal,
-                 curriculum.position().step, StopSignals::exit_code_for(stop_signal));
+      fmt::print("signal {} received: stopping at step {} with a checkpoint (exit code {})\n",
+                 stop_signal, curriculum.position().step, StopSignals::exit_code_for(stop_signal));
       stop_requested = true;
     }
     if (stop_here && !curriculum.finished()) {
-      fmt::print("training.stop_after_steps = {} reached at step {}: the same command resumes\n", stop_after,
-                 curriculum.position().step);
+      fmt::print("training.stop_after_steps = {} reached at step {}: the same command resumes\n",
+                 stop_after, curriculum.position().step);
       stop_requested = true;
     }
   }

@@ -16,7 +16,7 @@ namespace vdit::orchestrator {
 // Returns the process exit code.
 // A stop signal on the coordinator (`signals`) or on any worker (in its report) ends the run at
 // the next step boundary with a checkpoint; the exit code then says whether to requeue.
-int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume, WorkerLink& workers,
-                    const StopSignals& signals);
+int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume,
+                    WorkerLink& workers, const StopSignals& signals);
 
 }  // namespace vdit::orchestrator

@@ -35,7 +35,8 @@ bool Curriculum::record_step(double loss) {
     position_.best_loss = loss;
     position_.steps_since_best = 0;
   } else {
-    position_.smoothed_loss = (1 - kPlateauSmoothing) * position_.smoothed_loss + kPlateauSmoothing * loss;
+    position_.smoothed_loss =
+        (1 - kPlateauSmoothing) * position_.smoothed_loss + kPlateauSmoothing * loss;
     if (position_.best_loss - position_.smoothed_loss > stage().min_delta) {
       position_.best_loss = position_.smoothed_loss;
       position_.steps_since_best = 0;

@@ -39,11 +39,13 @@ void MetricsLog::write(const StepMetrics& m) {
 
 std::string console_line(const StepMetrics& m, int64_t stage_count) {
   return fmt::format(
-      "stage {}/{} {:<8} | step {:>6} | loss {:.4f} (diff {:.4f} temp {:.4f} mot {:.4f}) | gnorm {:.3f} | "
-      "lr {:.2e} | {:.1f} samples/s {:.0f} tok/s | step {:.3f}s | data wait {:.1f}% | mem {:.0f} MB | MFU {:.2f}% | {}",
-      m.stage, stage_count, m.stage_name, m.step, m.loss, m.diffusion_loss, m.temporal_loss, m.motion_loss,
-      m.grad_norm, m.lr, m.samples_per_second, m.tokens_per_second, m.step_seconds, m.data_wait_percent,
-      m.peak_memory_mb, 100 * m.mfu, m.bucket);
+      "stage {}/{} {:<8} | step {:>6} | loss {:.4f} (diff {:.4f} temp {:.4f} mot {:.4f}) | gnorm "
+      "{:.3f} | "
+      "lr {:.2e} | {:.1f} samples/s {:.0f} tok/s | step {:.3f}s | data wait {:.1f}% | mem {:.0f} "
+      "MB | MFU {:.2f}% | {}",
+      m.stage, stage_count, m.stage_name, m.step, m.loss, m.diffusion_loss, m.temporal_loss,
+      m.motion_loss, m.grad_norm, m.lr, m.samples_per_second, m.tokens_per_second, m.step_seconds,
+      m.data_wait_percent, m.peak_memory_mb, 100 * m.mfu, m.bucket);
 }
 
 double peak_memory_mb() {

@@ -8,8 +8,8 @@
 namespace vdit::orchestrator {
 
 struct StepMetrics {
-  int64_t step = 0;  // optimizer steps done (1-based after the step)
-  int64_t stage = 0; // 1-based stage number
+  int64_t step = 0;   // optimizer steps done (1-based after the step)
+  int64_t stage = 0;  // 1-based stage number
   std::string stage_name;
   double loss = 0;
   double diffusion_loss = 0;
@@ -22,9 +22,9 @@ struct StepMetrics {
   double step_seconds = 0;
   double data_wait_percent = 0;
   double peak_memory_mb = 0;
-  double mfu = 0;  // model FLOP utilisation in [0, 1]
+  double mfu = 0;                // model FLOP utilisation in [0, 1]
   int64_t samples_consumed = 0;  // of this stage
-  std::string bucket;  // "TxHxW" of the step's global batch
+  std::string bucket;            // "TxHxW" of the step's global batch
 };
 
 class MetricsLog {

@@ -1,4 +1,5 @@
-// The coordinator's state in a checkpoint manifest ("state"): curriculum position and mesh, as JSON.
+// The coordinator's state in a checkpoint manifest ("state"): curriculum position and mesh, as
+// JSON.
 #pragma once
 
 #include <string>

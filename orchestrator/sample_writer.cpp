@@ -1,9 +1,9 @@
 #include "orchestrator/sample_writer.h"
 
+#include <fmt/core.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/core.h>
 
 #include "checkpoints/checkpoint_reader.h"
 #include "core/config_io.h"
@@ -24,13 +24,19 @@ checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
   std::vector<std::string> warnings;
   auto found = checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings);
   for (const auto& warning : warnings) fmt::print("checkpoint: warning: {}\n", warning);
-  if (!found) throw InputError(fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
+  if (!found)
+    throw InputError(
+        fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
   return *found;
 }
 
 // (C, T, H, W) in [-1, 1] -> RGB uint8 frames
 data::RgbVideo to_rgb(const torch::Tensor& video) {
-  const auto pixels = ((video.clamp(-1, 1) + 1) * 127.5).round().to(torch::kUInt8).permute({1, 2, 3, 0}).contiguous();
+  const auto pixels = ((video.clamp(-1, 1) + 1) * 127.5)
+                          .round()
+                          .to(torch::kUInt8)
+                          .permute({1, 2, 3, 0})
+                          .contiguous();
   data::RgbVideo rgb;
   rgb.frames = static_cast<int>(pixels.size(0));
   rgb.height = static_cast<int>(pixels.size(1));
@@ -43,40 +49,52 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
 
 std::vector<std::string> write_samples(const SampleRequest& request) {
   const checkpoints::LoadedCheckpoint checkpoint = locate(request);
-  RunConfig config = parse_run_config(checkpoint.config_toml, checkpoint.path + "/manifest.json (config)");
+  RunConfig config =
+      parse_run_config(checkpoint.config_toml, checkpoint.path + "/manifest.json (config)");
   resolve_and_validate(config);
   if (config.model.channels != 3) {
-    throw InputError(fmt::format("{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
-                                 "(3 channels)", checkpoint.path, config.model.channels));
+    throw InputError(fmt::format(
+        "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
+        "(3 channels)",
+        checkpoint.path, config.model.channels));
   }
   const model::PatchSize patch{config.model.patch_frames, config.model.patch_size};
-  if (request.frames % patch.frames != 0 || request.height % patch.size != 0 || request.width % patch.size != 0) {
-    throw InputError(fmt::format("--frames/--size: {}x{}x{} does not divide into {}x{}x{} patches", request.frames,
-                                 request.height, request.width, patch.frames, patch.size, patch.size));
+  if (request.frames % patch.frames != 0 || request.height % patch.size != 0 ||
+      request.width % patch.size != 0) {
+    throw InputError(fmt::format("--frames/--size: {}x{}x{} does not divide into {}x{}x{} patches",
+                                 request.frames, request.height, request.width, patch.frames,
+                                 patch.size, patch.size));
   }
   model::VideoDiT dit(model::video_dit_options(config.model, 0));
   training::load_model_weights(dit, checkpoint, !request.raw_weights);
   dit->eval();
-  const diffusion::GaussianDiffusion diffusion(diffusion::NoiseSchedule::from_config(config.diffusion),
-                                               diffusion::prediction_from_string(config.diffusion.prediction));
+  const diffusion::GaussianDiffusion diffusion(
+      diffusion::NoiseSchedule::from_config(config.diffusion),
+      diffusion::prediction_from_string(config.diffusion.prediction));
   diffusion::SampleOptions options;
   options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
   options.steps = request.steps > 0 ? request.steps : config.diffusion.sample_steps;
-  options.guidance_scale = request.guidance >= 0 ? request.guidance : config.diffusion.guidance_scale;
+  options.guidance_scale =
+      request.guidance >= 0 ? request.guidance : config.diffusion.guidance_scale;
   options.seed = request.seed;
 
   const data::CaptionTokenizer tokenizer(config.model.caption_length);
   std::vector<torch::Tensor> ids;
   for (const auto& caption : request.captions) {
     auto encoded = tokenizer.encode(caption);
-    ids.push_back(torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
+    ids.push_back(
+        torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  const model::PatchGrid grid{request.frames / patch.frames, request.height / patch.size, request.width / patch.size};
+  const model::PatchGrid grid{request.frames / patch.frames, request.height / patch.size,
+                              request.width / patch.size};
   const auto tokens = diffusion::sample(dit, diffusion, torch::stack(ids), grid, options);
-  const auto videos = model::unpatchify(tokens, grid, patch, config.model.channels);  // (N, C, T, H, W)
+  const auto videos =
+      model::unpatchify(tokens, grid, patch, config.model.channels);  // (N, C, T, H, W)
 
-  const std::string out_dir = !request.out_dir.empty() ? request.out_dir
-      : (request.run_dir.empty() ? checkpoint.path : request.run_dir) + fmt::format("/samples/step_{:09d}", checkpoint.step);
+  const std::string out_dir = !request.out_dir.empty()
+                                  ? request.out_dir
+                                  : (request.run_dir.empty() ? checkpoint.path : request.run_dir) +
+                                        fmt::format("/samples/step_{:09d}", checkpoint.step);
   std::filesystem::create_directories(out_dir);
   std::vector<std::string> written;
   for (size_t i = 0; i < request.captions.size(); ++i) {

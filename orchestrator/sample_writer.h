@@ -14,12 +14,12 @@ struct SampleRequest {
   int64_t frames = 8;
   int64_t height = 32;
   int64_t width = 32;
-  int64_t steps = -1;       // < 0: the run config's diffusion.sample_steps
-  std::string sampler;      // empty: diffusion.sampler
-  double guidance = -1;     // < 0: diffusion.guidance_scale
+  int64_t steps = -1;    // < 0: the run config's diffusion.sample_steps
+  std::string sampler;   // empty: diffusion.sampler
+  double guidance = -1;  // < 0: diffusion.guidance_scale
   uint64_t seed = 0;
   bool raw_weights = false;
-  std::string out_dir;      // empty: <run>/samples/step_<N>
+  std::string out_dir;  // empty: <run>/samples/step_<N>
   int gif_scale = 4;
 };
 

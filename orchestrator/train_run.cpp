@@ -1,9 +1,9 @@
 #include "orchestrator/train_run.h"
 
+#include <fmt/core.h>
+
 #include <cstdlib>
 #include <filesystem>
-
-#include <fmt/core.h>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
@@ -23,28 +23,35 @@ namespace {
 namespace fs = std::filesystem;
 
 RunConfig resolve_config(const TrainRequest& request, int workers) {
-  RunConfig config = request.config_path.empty() ? parse_run_config("", "<defaults>", request.overrides)
-                                                  : load_run_config(request.config_path, request.overrides);
+  RunConfig config = request.config_path.empty()
+                         ? parse_run_config("", "<defaults>", request.overrides)
+                         : load_run_config(request.config_path, request.overrides);
   resolve_and_validate(config);
   const ParallelConfig& p = config.parallel;
   const int64_t mesh = p.dp * p.sp * p.tp;
   if (mesh != workers) {
-    const std::string how = workers == 1 ? fmt::format("; start it as `mpirun -np {} vdit train ...` (1 coordinator + "
-                                                       "{} workers)", mesh + 1, mesh)
-                                         : "";
-    throw InputError(fmt::format("{}: parallel: dp({}) x sp({}) x tp({}) = {} worker ranks, but there {} {} worker "
-                                 "rank{}{}",
-                                 config.source, p.dp, p.sp, p.tp, mesh, workers == 1 ? "is" : "are", workers,
-                                 workers == 1 ? "" : "s", how));
+    const std::string how =
+        workers == 1 ? fmt::format(
+                           "; start it as `mpirun -np {} vdit train ...` (1 coordinator + "
+                           "{} workers)",
+                           mesh + 1, mesh)
+                     : "";
+    throw InputError(fmt::format(
+        "{}: parallel: dp({}) x sp({}) x tp({}) = {} worker ranks, but there {} {} worker "
+        "rank{}{}",
+        config.source, p.dp, p.sp, p.tp, mesh, workers == 1 ? "is" : "are", workers,
+        workers == 1 ? "" : "s", how));
   }
   if (config.model.num_heads % (p.tp * p.sp) != 0) {
-    throw InputError(fmt::format("{}: model.num_heads = {} must divide by parallel.tp x parallel.sp = {}",
-                                 config.source, config.model.num_heads, p.tp * p.sp));
+    throw InputError(
+        fmt::format("{}: model.num_heads = {} must divide by parallel.tp x parallel.sp = {}",
+                    config.source, config.model.num_heads, p.tp * p.sp));
   }
   if (config.training.device == "cuda") {
-    throw InputError(fmt::format("{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
-                                 "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
-                                 config.source));
+    throw InputError(fmt::format(
+        "{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
+        "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
+        config.source));
   }
   return config;
 }
@@ -61,21 +68,25 @@ std::vector<std::string> h5_files_in(const fs::path& folder) {
 
 // Shard files from data.shards (files or folders of *.h5, relative to the config file), or a
 // synthetic set written once into the run folder when none are configured.
-std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequest& request, const RunDirectory& run) {
+std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequest& request,
+                                        const RunDirectory& run) {
   std::vector<std::string> shards;
-  const fs::path base = request.config_path.empty() ? fs::current_path() : fs::path(request.config_path).parent_path();
+  const fs::path base = request.config_path.empty() ? fs::current_path()
+                                                    : fs::path(request.config_path).parent_path();
   for (const std::string& entry : config.data.shards) {
     const fs::path path = fs::path(entry).is_absolute() ? fs::path(entry) : base / entry;
     if (fs::is_directory(path)) {
       const auto found = h5_files_in(path);
       if (found.empty()) {
-        throw InputError(fmt::format("{}: data.shards: folder {} holds no *.h5 shard", config.source, path.string()));
+        throw InputError(fmt::format("{}: data.shards: folder {} holds no *.h5 shard",
+                                     config.source, path.string()));
       }
       shards.insert(shards.end(), found.begin(), found.end());
     } else if (fs::exists(path)) {
       shards.push_back(path.string());
     } else {
-      throw InputError(fmt::format("{}: data.shards: {} does not exist", config.source, path.string()));
+      throw InputError(
+          fmt::format("{}: data.shards: {} does not exist", config.source, path.string()));
     }
   }
   if (!shards.empty()) return shards;
@@ -91,11 +102,13 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
     synth.buckets.clear();
     for (const std::string& bucket : config.data.synthetic_buckets) {
       data::BucketShape shape;
-      std::sscanf(bucket.c_str(), "%ldx%ldx%ld", &shape.frames, &shape.height, &shape.width);  // validated
+      std::sscanf(bucket.c_str(), "%ldx%ldx%ld", &shape.frames, &shape.height,
+                  &shape.width);  // validated
       synth.buckets.push_back(shape);
     }
   }
-  fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n", run.data());
+  fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n",
+             run.data());
   return data::write_synthetic_dataset(synth);
 }
 
@@ -109,7 +122,8 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
   MPI_Bcast(joined.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
   if (world_rank == 0) return shards;
   std::vector<std::string> received;
-  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1) {
+  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos;
+       start = end + 1) {
     received.push_back(joined.substr(start, end - start));
   }
   return received;
@@ -146,14 +160,16 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
     const double timeout = config.parallel.heartbeat_timeout_s;
     if (rank == 0) {
-      fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(), dims.tp());
+      fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(),
+                 dims.tp());
       MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout);
       return run_coordinator(config, *run, request.resume, link, signals);
     }
     const auto& coords = groups->coords();
     const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
     const bool writer = groups->worker_rank() == 0;
-    WorkerEngine engine(config, shards, training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
+    WorkerEngine engine(config, shards,
+                        training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
                         data_rank, groups->worker_rank(), writer);
     const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
     const bool threads = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;

@@ -7,7 +7,8 @@ namespace vdit::orchestrator {
 void MpiWorkerLink::restore(const std::string& checkpoint_folder) {
   control::WorkPlan plan;
   plan.kind = control::WorkPlan::kRestore;
-  std::snprintf(plan.checkpoint_folder, sizeof(plan.checkpoint_folder), "%s", checkpoint_folder.c_str());
+  std::snprintf(plan.checkpoint_folder, sizeof(plan.checkpoint_folder), "%s",
+                checkpoint_folder.c_str());
   channel_.send_plan(plan);
 }
 

@@ -26,8 +26,12 @@ class InProcessWorkerLink : public WorkerLink {
  public:
   explicit InProcessWorkerLink(WorkerEngine& engine) : engine_(engine) {}
   int workers() const override { return 1; }
-  void restore(const std::string& checkpoint_folder) override { engine_.restore(checkpoint_folder); }
-  std::vector<control::WorkReport> run(const control::WorkPlan& plan) override { return {engine_.run(plan)}; }
+  void restore(const std::string& checkpoint_folder) override {
+    engine_.restore(checkpoint_folder);
+  }
+  std::vector<control::WorkReport> run(const control::WorkPlan& plan) override {
+    return {engine_.run(plan)};
+  }
   void stop() override {}
 
  private:

@@ -1,8 +1,8 @@
 #include "worker/worker_engine.h"
 
-#include <cstring>
-
 #include <fmt/core.h>
+
+#include <cstring>
 
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
@@ -12,8 +12,8 @@
 namespace vdit {
 
 WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
-                           training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank,
-                           bool writes_checkpoint)
+                           training::TrainerParallel parallel, data::DataRank data_rank,
+                           int32_t worker_rank, bool writes_checkpoint)
     : config_(config),
       shards_(std::move(shards)),
       trainer_(config, torch::kCPU, std::move(parallel)),
@@ -53,7 +53,8 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
 void WorkerEngine::write_checkpoint_shard(const char* folder, control::WorkReport& report) {
   std::vector<checkpoints::TensorRecord> records = training::snapshot_training_state(trainer_);
   if (!writes_checkpoint_) return;
-  const checkpoints::ManifestFile file = checkpoints::write_shard_into(folder, {"model-tp0-of-1.h5", std::move(records)});
+  const checkpoints::ManifestFile file =
+      checkpoints::write_shard_into(folder, {"model-tp0-of-1.h5", std::move(records)});
   std::snprintf(report.saved_file, sizeof(report.saved_file), "%s", file.name.c_str());
   report.saved_size = file.size;
   report.saved_crc32 = file.crc32;

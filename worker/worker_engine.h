@@ -18,8 +18,9 @@ class WorkerEngine {
   // `config` validated, with its curriculum stages resolved; `shards` the run's shard files.
   // `writes_checkpoint`: this rank writes the checkpoint shard (one rank per save: the records
   // are whole tensors gathered over tp, identical on every tp rank).
-  WorkerEngine(const RunConfig& config, std::vector<std::string> shards, training::TrainerParallel parallel,
-               data::DataRank data_rank, int32_t worker_rank, bool writes_checkpoint);
+  WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
+               training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank,
+               bool writes_checkpoint);
 
   // Loads a checkpoint folder written by any mesh (every worker calls it).
   void restore(const std::string& checkpoint_folder);

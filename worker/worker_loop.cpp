@@ -13,11 +13,14 @@ namespace {
 // Sends a heartbeat every interval until destroyed (RAII: the thread is always joined).
 class HeartbeatThread {
  public:
-  HeartbeatThread(const control::WorkerChannel& channel, double interval_s, const std::atomic<int64_t>& step)
+  HeartbeatThread(const control::WorkerChannel& channel, double interval_s,
+                  const std::atomic<int64_t>& step)
       : thread_([this, &channel, interval_s, &step] {
           std::unique_lock<std::mutex> lock(mutex_);
           while (!stopping_) {
-            if (stop_.wait_for(lock, std::chrono::duration<double>(interval_s), [this] { return stopping_; })) break;
+            if (stop_.wait_for(lock, std::chrono::duration<double>(interval_s),
+                               [this] { return stopping_; }))
+              break;
             channel.send_heartbeat(step.load());
           }
         }) {}
@@ -39,11 +42,12 @@ class HeartbeatThread {
 
 }  // namespace
 
-void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel, double heartbeat_interval_s,
-                     const StopSignals& signals) {
+void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel,
+                     double heartbeat_interval_s, const StopSignals& signals) {
   std::atomic<int64_t> step{0};
   std::unique_ptr<HeartbeatThread> heartbeat;  // needs MPI_THREAD_MULTIPLE; interval 0 = off
-  if (heartbeat_interval_s > 0) heartbeat = std::make_unique<HeartbeatThread>(channel, heartbeat_interval_s, step);
+  if (heartbeat_interval_s > 0)
+    heartbeat = std::make_unique<HeartbeatThread>(channel, heartbeat_interval_s, step);
   while (true) {
     const control::WorkPlan plan = channel.receive_plan();
     if (plan.kind == control::WorkPlan::kStop) return;

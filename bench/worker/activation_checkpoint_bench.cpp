@@ -1,14 +1,13 @@
 // Activation checkpointing: activation memory and step time of a depth-12 DiT with checkpointing
 // off, every 2nd block, and every block. Each mode runs in a forked child so its peak resident
 // memory (VmHWM) is its own; activation memory = peak during forward+backward - resident before.
+#include <fmt/core.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "worker/model/video_dit.h"
 
@@ -53,7 +52,8 @@ Measurement measure(int64_t checkpoint_every, int64_t tokens_side, int repeats) 
   std::ofstream("/proc/self/clear_refs") << "5";  // reset VmHWM to the current RSS (Linux >= 4.0)
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < repeats; ++i) dit->forward(input).pow(2).mean().backward();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {status_mb("VmHWM:") - resident, seconds / repeats};
 }
 
@@ -80,12 +80,16 @@ int main(int argc, char** argv) {
   const int64_t side = argc > 1 ? std::stoll(argv[1]) : 16;  // 4 frames x 16 x 16 = 1024 tokens
   const int repeats = argc > 2 ? std::stoi(argv[2]) : 3;
   torch::set_num_threads(1);
-  fmt::print("depth-12 DiT-S (D=384), batch 2 x {} tokens, {} timed steps per mode\n", 4 * side * side, repeats);
+  fmt::print("depth-12 DiT-S (D=384), batch 2 x {} tokens, {} timed steps per mode\n",
+             4 * side * side, repeats);
   const Measurement none = in_child(0, side, repeats);
-  fmt::print("{:<10} {:>16} {:>12} {:>14} {:>10}\n", "mode", "activation MB", "s/step", "memory ratio", "time ratio");
-  for (const auto& [name, every] : {std::pair<const char*, int64_t>{"none", 0}, {"every:2", 2}, {"full", 1}}) {
+  fmt::print("{:<10} {:>16} {:>12} {:>14} {:>10}\n", "mode", "activation MB", "s/step",
+             "memory ratio", "time ratio");
+  for (const auto& [name, every] :
+       {std::pair<const char*, int64_t>{"none", 0}, {"every:2", 2}, {"full", 1}}) {
     const Measurement m = every == 0 ? none : in_child(every, side, repeats);
-    fmt::print("{:<10} {:>16.1f} {:>12.3f} {:>13.2f}x {:>9.2f}x\n", name, m.activation_mb, m.seconds_per_step,
-               none.activation_mb / m.activation_mb, m.seconds_per_step / none.seconds_per_step);
+    fmt::print("{:<10} {:>16.1f} {:>12.3f} {:>13.2f}x {:>9.2f}x\n", name, m.activation_mb,
+               m.seconds_per_step, none.activation_mb / m.activation_mb,
+               m.seconds_per_step / none.seconds_per_step);
   }
 }

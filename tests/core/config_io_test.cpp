@@ -37,7 +37,8 @@ resolutions = ["32x32", "64x64"]
 [[curriculum.stages]]
 name = "clips"
 frames_max = 8
-)", "run.toml");
+)",
+                                            "run.toml");
   EXPECT_EQ(config.model.depth, 6);
   EXPECT_DOUBLE_EQ(config.optimizer.lr, 1.0);  // integers are accepted where numbers are expected
   ASSERT_EQ(config.curriculum.stages.size(), 2u);
@@ -58,7 +59,8 @@ TEST(ParseRunConfig, RejectsUnknownSection) {
 
 TEST(ParseRunConfig, RejectsWrongTypeNamingFieldFoundAndExpected) {
   const std::string message = error_of("[training]\nsteps = \"many\"\n");
-  EXPECT_NE(message.find("training.steps: expected an integer, found string \"many\""), std::string::npos)
+  EXPECT_NE(message.find("training.steps: expected an integer, found string \"many\""),
+            std::string::npos)
       << message;
 }
 
@@ -68,9 +70,10 @@ TEST(ParseRunConfig, ReportsSyntaxErrorWithLine) {
 }
 
 TEST(ParseRunConfig, AppliesOverridesBeforeValidation) {
-  const RunConfig config = parse_run_config("[[curriculum.stages]]\nsteps = 3\n", "run.toml",
-                                            {"model.depth=7", "model.preset=vdit-s",
-                                             "curriculum.stages.0.steps=9", "data.shards=[\"a.h5\"]"});
+  const RunConfig config =
+      parse_run_config("[[curriculum.stages]]\nsteps = 3\n", "run.toml",
+                       {"model.depth=7", "model.preset=vdit-s", "curriculum.stages.0.steps=9",
+                        "data.shards=[\"a.h5\"]"});
   EXPECT_EQ(config.model.depth, 7);
   EXPECT_EQ(config.model.preset, "vdit-s");
   EXPECT_EQ(config.curriculum.stages[0].steps, 9);
@@ -83,8 +86,9 @@ TEST(ParseRunConfig, RejectsOverrideOfUnknownKey) {
 }
 
 TEST(ToToml, RoundTripsEveryField) {
-  RunConfig config = parse_run_config("[[curriculum.stages]]\nname = \"a\"\nresolutions = [\"8x8\"]\n",
-                                      "run.toml", {"diffusion.guidance_scale=2.5", "training.seed=42"});
+  RunConfig config =
+      parse_run_config("[[curriculum.stages]]\nname = \"a\"\nresolutions = [\"8x8\"]\n", "run.toml",
+                       {"diffusion.guidance_scale=2.5", "training.seed=42"});
   const RunConfig again = parse_run_config(to_toml(config), "resolved.toml");
   EXPECT_EQ(to_toml(again), to_toml(config));
   EXPECT_DOUBLE_EQ(again.diffusion.guidance_scale, 2.5);

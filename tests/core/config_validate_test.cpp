@@ -8,7 +8,8 @@
 namespace vdit {
 namespace {
 
-std::string validation_error(const std::vector<std::string>& overrides, const std::string& text = "") {
+std::string validation_error(const std::vector<std::string>& overrides,
+                             const std::string& text = "") {
   RunConfig config = parse_run_config(text, "run.toml", overrides);
   try {
     resolve_and_validate(config);
@@ -30,7 +31,8 @@ TEST(ResolveAndValidate, FillsSizesFromPreset) {
 
 TEST(ResolveAndValidate, NamesUnknownPresetAndTheKnownOnes) {
   const std::string message = validation_error({"model.preset=vdit-huge"});
-  EXPECT_NE(message.find("model.preset: unknown preset \"vdit-huge\""), std::string::npos) << message;
+  EXPECT_NE(message.find("model.preset: unknown preset \"vdit-huge\""), std::string::npos)
+      << message;
   EXPECT_NE(message.find("vdit-xl"), std::string::npos) << message;
 }
 
@@ -39,7 +41,8 @@ TEST(ResolveAndValidate, NamesFieldFoundAndExpected) {
             "run.toml: training.global_batch: found 0, expected > 0");
   EXPECT_EQ(validation_error({"diffusion.prediction=x0"}),
             "run.toml: diffusion.prediction: found \"x0\", expected \"epsilon\" or \"v\"");
-  EXPECT_NE(validation_error({"model.hidden_size=66", "model.num_heads=4"}).find("a multiple of model.num_heads (4)"),
+  EXPECT_NE(validation_error({"model.hidden_size=66", "model.num_heads=4"})
+                .find("a multiple of model.num_heads (4)"),
             std::string::npos);
 }
 

@@ -17,8 +17,9 @@ RunConfig config_with_stages(const std::string& stages) {
 }
 
 TEST(Curriculum, AdvancesThroughStagesInOrderAfterTheirSteps) {
-  Curriculum curriculum(config_with_stages(
-      "[[curriculum.stages]]\nname='a'\nsteps=2\n[[curriculum.stages]]\nname='b'\nsteps=3\nglobal_batch=2\n"));
+  Curriculum curriculum(
+      config_with_stages("[[curriculum.stages]]\nname='a'\nsteps=2\n[[curriculum.stages]]\nname='b'"
+                         "\nsteps=3\nglobal_batch=2\n"));
   std::vector<std::string> seen;
   while (!curriculum.finished()) {
     seen.push_back(curriculum.stage().name);
@@ -30,7 +31,8 @@ TEST(Curriculum, AdvancesThroughStagesInOrderAfterTheirSteps) {
 }
 
 TEST(Curriculum, CountsSamplesPerStageAndResetsThemOnAdvance) {
-  Curriculum curriculum(config_with_stages("[[curriculum.stages]]\nsteps=2\n[[curriculum.stages]]\nsteps=5\nglobal_batch=2\n"));
+  Curriculum curriculum(config_with_stages(
+      "[[curriculum.stages]]\nsteps=2\n[[curriculum.stages]]\nsteps=5\nglobal_batch=2\n"));
   curriculum.record_step(1.0);
   EXPECT_EQ(curriculum.position().samples_consumed, 4);
   EXPECT_TRUE(curriculum.record_step(1.0));
@@ -40,9 +42,10 @@ TEST(Curriculum, CountsSamplesPerStageAndResetsThemOnAdvance) {
 }
 
 TEST(Curriculum, AdvancesEarlyWhenTheLossPlateaus) {
-  Curriculum curriculum(config_with_stages(
-      "[[curriculum.stages]]\nsteps=100\nadvance='plateau'\nmin_steps=5\npatience=3\nmin_delta=0.01\n"
-      "[[curriculum.stages]]\nsteps=1\n"));
+  Curriculum curriculum(
+      config_with_stages("[[curriculum.stages]]\nsteps=100\nadvance='plateau'\nmin_steps="
+                         "5\npatience=3\nmin_delta=0.01\n"
+                         "[[curriculum.stages]]\nsteps=1\n"));
   int steps = 0;
   while (curriculum.position().stage == 0) {
     curriculum.record_step(1.0);  // flat loss: no improvement after the first step

@@ -1,4 +1,5 @@
 // End-to-end: the vdit binary trains, writes its run folder, resumes, samples; bad input exits 2.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,12 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <fmt/core.h>
-
-#include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_reader.h"
 
@@ -27,8 +25,11 @@ struct Result {
 
 Result run_vdit(const std::string& arguments) {
   // One log per test process: ctest runs the tests of this file in parallel processes.
-  const std::string log = (fs::temp_directory_path() / ("vdit_cli_test_" + std::to_string(::getpid()) + ".log")).string();
-  const int status = std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log + " 2>&1").c_str());
+  const std::string log =
+      (fs::temp_directory_path() / ("vdit_cli_test_" + std::to_string(::getpid()) + ".log"))
+          .string();
+  const int status =
+      std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log + " 2>&1").c_str());
   std::stringstream output;
   output << std::ifstream(log).rdbuf();
   fs::remove(log);
@@ -45,10 +46,14 @@ class TrainCommand : public ::testing::Test {
   // A tiny model on a small synthetic set: 2 stages, a few steps each.
   std::string tiny(const std::string& extra = "") const {
     return "train --run-dir " + run_dir_.string() +
-           " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set model.caption_length=8"
-           " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set training.log_every=1"
-           " --set 'curriculum.stages=[{name=\"img\", frames_max=1, steps=3, resolutions=[\"32x32\"]},"
-           " {name=\"clip\", frames_min=4, frames_max=4, steps=3, temporal_weight=0.1}]' " + extra;
+           " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set "
+           "model.caption_length=8"
+           " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set "
+           "training.log_every=1"
+           " --set 'curriculum.stages=[{name=\"img\", frames_max=1, steps=3, "
+           "resolutions=[\"32x32\"]},"
+           " {name=\"clip\", frames_min=4, frames_max=4, steps=3, temporal_weight=0.1}]' " +
+           extra;
   }
   fs::path run_dir_;
 };
@@ -74,8 +79,9 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   ASSERT_EQ(rows.size(), 6u);  // log_every = 1: steps 1..4, then 5..6 after the resume
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i]["step"], static_cast<int>(i) + 1);
-    for (const char* field : {"stage", "loss", "grad_norm", "lr", "samples_per_second", "tokens_per_second",
-                              "data_wait_percent", "peak_memory_mb", "mfu", "bucket"}) {
+    for (const char* field :
+         {"stage", "loss", "grad_norm", "lr", "samples_per_second", "tokens_per_second",
+          "data_wait_percent", "peak_memory_mb", "mfu", "bucket"}) {
       EXPECT_TRUE(rows[i].contains(field)) << field;
     }
   }
@@ -84,27 +90,35 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   EXPECT_EQ(rows[5]["stage"], 2);
   EXPECT_EQ(rows[5]["bucket"].get<std::string>().substr(0, 2), "4x");
 
-  const Result sample = run_vdit("sample --run " + run_dir_.string() + " --frames 4 --size 16x16 --steps 3 --caption 'a red circle'");
+  const Result sample = run_vdit("sample --run " + run_dir_.string() +
+                                 " --frames 4 --size 16x16 --steps 3 --caption 'a red circle'");
   ASSERT_EQ(sample.exit_code, 0) << sample.output;
-  EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00.gif")) << sample.output;
+  EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00.gif"))
+      << sample.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00_frame003.png"));
 }
 
 // Starts a long run in the background, waits for its first logged step, sends `signal` to it.
 Result train_and_signal(const fs::path& run_dir, int signal) {
   const std::string log = run_dir.string() + ".log";
-  const std::string command = std::string(VDIT_BINARY) + " train --run-dir " + run_dir.string() +
-      " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set model.caption_length=8"
-      " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set training.log_every=1"
-      " --set training.steps=1000000 --set 'data.synthetic_buckets=[\"1x32x32\"]' > " + log + " 2>&1";
+  const std::string command =
+      std::string(VDIT_BINARY) + " train --run-dir " + run_dir.string() +
+      " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set "
+      "model.caption_length=8"
+      " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set "
+      "training.log_every=1"
+      " --set training.steps=1000000 --set 'data.synthetic_buckets=[\"1x32x32\"]' > " +
+      log + " 2>&1";
   int status = 0;
   std::thread runner([&] { status = std::system(command.c_str()); });
   for (int i = 0; i < 600 && !fs::exists(run_dir / "metrics.jsonl"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  // Anchored at the binary, so the shell that runs it (whose command line also names the run) is spared.
-  std::system(("pkill -" + std::to_string(signal) + " -f '^" + std::string(VDIT_BINARY) + " train --run-dir " +
-               run_dir.string() + " '").c_str());
+  // Anchored at the binary, so the shell that runs it (whose command line also names the run) is
+  // spared.
+  std::system(("pkill -" + std::to_string(signal) + " -f '^" + std::string(VDIT_BINARY) +
+               " train --run-dir " + run_dir.string() + " '")
+                  .c_str());
   runner.join();
   std::stringstream output;
   output << std::ifstream(log).rdbuf();
@@ -115,11 +129,13 @@ Result train_and_signal(const fs::path& run_dir, int signal) {
 TEST_F(TrainCommand, SigusrOneStopsAtAStepBoundaryWithACheckpointAndTheRequeueCode) {
   const Result result = train_and_signal(run_dir_, SIGUSR1);
   EXPECT_EQ(result.exit_code, 75) << result.output;
-  EXPECT_NE(result.output.find("signal 10 received: stopping at step"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("signal 10 received: stopping at step"), std::string::npos)
+      << result.output;
   // The checkpoint is of the step the run stopped at, so a resume loses nothing.
   std::ifstream metrics(run_dir_ / "metrics.jsonl");
   int64_t last_step = 0;
-  for (std::string line; std::getline(metrics, line);) last_step = nlohmann::json::parse(line)["step"];
+  for (std::string line; std::getline(metrics, line);)
+    last_step = nlohmann::json::parse(line)["step"];
   std::ifstream latest(run_dir_ / "checkpoints" / "latest");
   std::string name;
   latest >> name;
@@ -133,8 +149,10 @@ TEST_F(TrainCommand, SigintStopsWithACheckpointAndExitCodeZero) {
 }
 
 const std::string kTinyModel =
-    " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set model.caption_length=8"
-    " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set training.log_every=1";
+    " --set model.hidden_size=24 --set model.depth=1 --set model.num_heads=2 --set "
+    "model.caption_length=8"
+    " --set data.synthetic_clips_per_bucket=4 --set training.global_batch=4 --set "
+    "training.log_every=1";
 
 std::vector<nlohmann::json> metrics_of(const fs::path& run_dir) {
   std::ifstream metrics(run_dir / "metrics.jsonl");
@@ -149,8 +167,10 @@ TEST_F(TrainCommand, RunsTheFiveScaledStagesInOrderOnTheirBuckets) {
       " --set 'curriculum.stages=["
       "{name=\"images\", frames_max=1, steps=2},"
       "{name=\"short\", frames_min=4, frames_max=4, steps=2, temporal_weight=0.1},"
-      "{name=\"motion\", frames_min=8, frames_max=8, resolutions=[\"16x16\"], steps=2, motion_weight=0.05},"
-      "{name=\"complex\", frames_min=8, frames_max=8, resolutions=[\"24x24\"], steps=6, advance=\"plateau\","
+      "{name=\"motion\", frames_min=8, frames_max=8, resolutions=[\"16x16\"], steps=2, "
+      "motion_weight=0.05},"
+      "{name=\"complex\", frames_min=8, frames_max=8, resolutions=[\"24x24\"], steps=6, "
+      "advance=\"plateau\","
       " min_steps=2, patience=1, min_delta=10.0},"
       "{name=\"mixed\", frames_max=8, steps=2, condition_dropout=0.3}]'";
   const Result result = run_vdit("train --run-dir " + run_dir_.string() + kTinyModel + stages);
@@ -164,13 +184,15 @@ TEST_F(TrainCommand, RunsTheFiveScaledStagesInOrderOnTheirBuckets) {
   EXPECT_EQ(rows[2]["bucket"], "4x16x16");
   EXPECT_EQ(rows[4]["bucket"], "8x16x16");
   EXPECT_EQ(rows[6]["bucket"], "8x24x24");
-  EXPECT_NE(result.output.find("stage complex done after 2 steps (plateau)"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("stage complex done after 2 steps (plateau)"), std::string::npos)
+      << result.output;
 }
 
 // Every tensor of the newest checkpoint (model, EMA, AdamW moments and steps).
 std::map<std::string, std::vector<float>> checkpoint_tensors(const fs::path& run_dir) {
   std::vector<std::string> warnings;
-  const auto checkpoint = vdit::checkpoints::find_latest_checkpoint((run_dir / "checkpoints").string(), warnings);
+  const auto checkpoint =
+      vdit::checkpoints::find_latest_checkpoint((run_dir / "checkpoints").string(), warnings);
   std::map<std::string, std::vector<float>> tensors;
   for (const auto& [name, shape] : vdit::checkpoints::list_tensors(*checkpoint)) {
     tensors[name] = vdit::checkpoints::read_full_tensor(*checkpoint, name);
@@ -181,13 +203,17 @@ std::map<std::string, std::vector<float>> checkpoint_tensors(const fs::path& run
 TEST_F(TrainCommand, ResumedRunIsBitwiseEqualToAStraightRunAcrossAStageBoundary) {
   const std::string stages =
       " --set 'data.synthetic_buckets=[\"1x16x16\", \"4x16x16\"]'"
-      " --set 'curriculum.stages=[{name=\"a\", frames_max=1, steps=4}, {name=\"b\", frames_min=4, frames_max=4, steps=8,"
+      " --set 'curriculum.stages=[{name=\"a\", frames_max=1, steps=4}, {name=\"b\", frames_min=4, "
+      "frames_max=4, steps=8,"
       " temporal_weight=0.1}]'";
   const fs::path straight = run_dir_ / "straight", resumed = run_dir_ / "resumed";
   ASSERT_EQ(run_vdit("train --run-dir " + straight.string() + kTinyModel + stages).exit_code, 0);
-  // Stop exactly at the stage boundary (step 4), then in the middle of stage b (step 9), then finish.
-  for (const char* stop : {" --set training.stop_after_steps=4", " --set training.stop_after_steps=5", ""}) {
-    const Result part = run_vdit("train --run-dir " + resumed.string() + kTinyModel + stages + stop);
+  // Stop exactly at the stage boundary (step 4), then in the middle of stage b (step 9), then
+  // finish.
+  for (const char* stop :
+       {" --set training.stop_after_steps=4", " --set training.stop_after_steps=5", ""}) {
+    const Result part =
+        run_vdit("train --run-dir " + resumed.string() + kTinyModel + stages + stop);
     ASSERT_EQ(part.exit_code, 0) << part.output;
   }
   const auto expected = checkpoint_tensors(straight), actual = checkpoint_tensors(resumed);
@@ -197,18 +223,22 @@ TEST_F(TrainCommand, ResumedRunIsBitwiseEqualToAStraightRunAcrossAStageBoundary)
 }
 
 TEST_F(TrainCommand, BadConfigExitsWithCodeTwoAndNamesTheField) {
-  const Result result = run_vdit("train --run-dir " + run_dir_.string() + " --set training.global_batch=0");
+  const Result result =
+      run_vdit("train --run-dir " + run_dir_.string() + " --set training.global_batch=0");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("training.global_batch: found 0, expected > 0"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("training.global_batch: found 0, expected > 0"), std::string::npos)
+      << result.output;
   const Result typo = run_vdit("train --run-dir " + run_dir_.string() + " --set model.dpeth=3");
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("unknown key 'model.dpeth'"), std::string::npos) << typo.output;
 }
 
 TEST_F(TrainCommand, MeshThatNeedsALauncherIsRefusedBeforeCompute) {
-  const Result result = run_vdit("train --run-dir " + run_dir_.string() + " --set parallel.dp=2 --set parallel.tp=2");
+  const Result result =
+      run_vdit("train --run-dir " + run_dir_.string() + " --set parallel.dp=2 --set parallel.tp=2");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("dp(2) x sp(1) x tp(2) = 4 worker ranks"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("dp(2) x sp(1) x tp(2) = 4 worker ranks"), std::string::npos)
+      << result.output;
   EXPECT_NE(result.output.find("mpirun -np 5"), std::string::npos) << result.output;
 }
 

@@ -1,9 +1,9 @@
 // Polling with MPI_Iprobe keeps every wait bounded: nothing here can block forever on a dead peer.
 #include "worker/control/control_channel.h"
 
-#include <thread>
-
 #include <fmt/core.h>
+
+#include <thread>
 
 #include "core/error.h"
 #include "parallel/mpi_check.h"
@@ -35,14 +35,18 @@ bool has_message(int source, int tag, MPI_Comm world, MPI_Status* status = MPI_S
 }  // namespace
 
 CoordinatorChannel::CoordinatorChannel(MPI_Comm world, int workers, double heartbeat_timeout_s)
-    : world_(world), workers_(workers), timeout_s_(heartbeat_timeout_s), last_seen_(workers, Clock::now()) {}
+    : world_(world),
+      workers_(workers),
+      timeout_s_(heartbeat_timeout_s),
+      last_seen_(workers, Clock::now()) {}
 
 void CoordinatorChannel::send_plan(const WorkPlan& plan) {
   // Non-blocking sends, completed within the heartbeat timeout: a blocking send to a stalled
   // worker whose receive queue is full would never return.
   std::vector<MPI_Request> requests(workers_, MPI_REQUEST_NULL);
   for (int worker = 0; worker < workers_; ++worker) {
-    MPI_CHECK(MPI_Isend(&plan, sizeof(WorkPlan), MPI_BYTE, worker + 1, kTagPlan, world_, &requests[worker]));
+    MPI_CHECK(MPI_Isend(&plan, sizeof(WorkPlan), MPI_BYTE, worker + 1, kTagPlan, world_,
+                        &requests[worker]));
   }
   const auto start = Clock::now();
   while (true) {
@@ -56,10 +60,11 @@ void CoordinatorChannel::send_plan(const WorkPlan& plan) {
         int sent = 0;
         MPI_CHECK(MPI_Test(&requests[worker], &sent, MPI_STATUS_IGNORE));
         if (!sent) {
-          throw RuntimeError(fmt::format(
-              "worker {} (world rank {}) did not take its plan for {:.1f} s (parallel.heartbeat_timeout_s = {}): "
-              "it died or stalled; ending the job",
-              worker, worker + 1, waited, timeout_s_));
+          throw RuntimeError(
+              fmt::format("worker {} (world rank {}) did not take its plan for {:.1f} s "
+                          "(parallel.heartbeat_timeout_s = {}): "
+                          "it died or stalled; ending the job",
+                          worker, worker + 1, waited, timeout_s_));
         }
       }
     }
@@ -87,7 +92,8 @@ std::vector<WorkReport> CoordinatorChannel::collect_reports() {
       reports[worker] = receive<WorkReport>(status.MPI_SOURCE, kTagReport, world_);
       last_seen_[worker] = Clock::now();
       if (reports[worker].error[0] != '\0') {
-        throw RuntimeError(fmt::format("worker {} (world rank {}) failed: {}", worker, worker + 1, reports[worker].error));
+        throw RuntimeError(fmt::format("worker {} (world rank {}) failed: {}", worker, worker + 1,
+                                       reports[worker].error));
       }
       if (!received[worker]) --remaining;
       received[worker] = true;
@@ -97,10 +103,11 @@ std::vector<WorkReport> CoordinatorChannel::collect_reports() {
     for (int worker = 0; worker < workers_; ++worker) {
       const double silent = std::chrono::duration<double>(now - last_seen_[worker]).count();
       if (!received[worker] && silent > timeout_s_) {
-        throw RuntimeError(fmt::format(
-            "worker {} (world rank {}) sent no report or heartbeat for {:.1f} s (parallel.heartbeat_timeout_s = {}): "
-            "it died or stalled; ending the job",
-            worker, worker + 1, silent, timeout_s_));
+        throw RuntimeError(
+            fmt::format("worker {} (world rank {}) sent no report or heartbeat for {:.1f} s "
+                        "(parallel.heartbeat_timeout_s = {}): "
+                        "it died or stalled; ending the job",
+                        worker, worker + 1, silent, timeout_s_));
       }
     }
     std::this_thread::sleep_for(kPollInterval);
@@ -115,15 +122,17 @@ WorkPlan WorkerChannel::receive_plan() const {
   const auto deadline = Clock::now() + std::chrono::duration<double>(4 * timeout_s_);
   while (!has_message(0, kTagPlan, world_)) {
     if (Clock::now() > deadline) {
-      throw RuntimeError(fmt::format("worker {}: the coordinator sent no plan for {:.0f} s; ending", worker_rank_,
-                                     4 * timeout_s_));
+      throw RuntimeError(fmt::format("worker {}: the coordinator sent no plan for {:.0f} s; ending",
+                                     worker_rank_, 4 * timeout_s_));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
   return receive<WorkPlan>(0, kTagPlan, world_);
 }
 
-void WorkerChannel::send_report(const WorkReport& report) const { send(report, 0, kTagReport, world_); }
+void WorkerChannel::send_report(const WorkReport& report) const {
+  send(report, 0, kTagReport, world_);
+}
 
 void WorkerChannel::send_heartbeat(int64_t step) const {
   Heartbeat heartbeat;

@@ -2,9 +2,9 @@
 // with a heartbeat watchdog; a worker receives plans and sends reports and heartbeats.
 #pragma once
 
-#include <chrono>
 #include <mpi.h>
 
+#include <chrono>
 #include <vector>
 
 #include "worker/control/control_messages.h"

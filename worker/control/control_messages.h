@@ -8,7 +8,8 @@
 
 namespace vdit::control {
 
-// MPI tags of the control plane (MPI_COMM_WORLD); the data plane uses the workers' own communicators.
+// MPI tags of the control plane (MPI_COMM_WORLD); the data plane uses the workers' own
+// communicators.
 enum Tag : int { kTagPlan = 101, kTagReport = 102, kTagHeartbeat = 103 };
 
 // Coordinator -> every worker, before each step.
@@ -35,7 +36,7 @@ struct WorkReport {
   char saved_file[256] = {};
   int64_t saved_size = 0;
   uint32_t saved_crc32 = 0;
-  char error[512] = {};  // non-empty: the worker failed with this message and stops
+  char error[512] = {};     // non-empty: the worker failed with this message and stops
   int32_t stop_signal = 0;  // a stop signal this worker received (SIGUSR1/SIGTERM/SIGINT), or 0
 };
 

@@ -29,18 +29,23 @@ NoiseSchedule NoiseSchedule::cosine(int64_t timesteps) {
   return NoiseSchedule(betas);
 }
 
-torch::Tensor NoiseSchedule::alpha_bar(const torch::Tensor& timesteps, const torch::Tensor& complexity) const {
+torch::Tensor NoiseSchedule::alpha_bar(const torch::Tensor& timesteps,
+                                       const torch::Tensor& complexity) const {
   auto value = alphas_cumprod_.index_select(0, timesteps.cpu());  // (N,) float64
-  if (complexity.defined()) value = torch::pow(value, 1.0 + 0.5 * complexity.cpu().to(torch::kFloat64));
+  if (complexity.defined())
+    value = torch::pow(value, 1.0 + 0.5 * complexity.cpu().to(torch::kFloat64));
   return value.to(torch::kFloat32).to(timesteps.device());
 }
 
 torch::Tensor content_complexity(const torch::Tensor& video) {
-  const auto dx = (video.narrow(4, 1, video.size(4) - 1) - video.narrow(4, 0, video.size(4) - 1)).abs();
-  const auto dy = (video.narrow(3, 1, video.size(3) - 1) - video.narrow(3, 0, video.size(3) - 1)).abs();
+  const auto dx =
+      (video.narrow(4, 1, video.size(4) - 1) - video.narrow(4, 0, video.size(4) - 1)).abs();
+  const auto dy =
+      (video.narrow(3, 1, video.size(3) - 1) - video.narrow(3, 0, video.size(3) - 1)).abs();
   auto complexity = (dx.mean({1, 2, 3, 4}) + dy.mean({1, 2, 3, 4})) / 2;  // (N,)
   if (video.size(2) > 1) {
-    const auto dt = (video.narrow(2, 1, video.size(2) - 1) - video.narrow(2, 0, video.size(2) - 1)).abs();
+    const auto dt =
+        (video.narrow(2, 1, video.size(2) - 1) - video.narrow(2, 0, video.size(2) - 1)).abs();
     complexity = complexity + dt.mean({1, 2, 3, 4});
   }
   return complexity.clamp(0, 1);

@@ -9,8 +9,9 @@ namespace {
 
 // Guided model output at x_t for timestep t: the conditional and null-caption passes run as one
 // batch of 2N.
-torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int64_t t, const torch::Tensor& caption,
-                            model::PatchGrid grid, double guidance_scale) {
+torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int64_t t,
+                            const torch::Tensor& caption, model::PatchGrid grid,
+                            double guidance_scale) {
   const int64_t n = x_t.size(0);
   model::DiTInput input;
   input.grid = grid;
@@ -23,7 +24,8 @@ torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int6
   input.tokens = torch::cat({x_t, x_t}, 0);  // (2N, L, token_dim)
   input.timesteps = torch::full({2 * n}, t, torch::kInt64);
   input.caption = torch::cat({caption, caption}, 0);
-  input.drop_condition = torch::cat({torch::zeros({n}, torch::kBool), torch::ones({n}, torch::kBool)});
+  input.drop_condition =
+      torch::cat({torch::zeros({n}, torch::kBool), torch::ones({n}, torch::kBool)});
   const auto out = dit->forward(input).chunk(2, 0);
   return out[1] + guidance_scale * (out[0] - out[1]);
 }
@@ -44,7 +46,8 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
 
   // Timesteps visited, descending: every one for DDPM, `steps` evenly spaced for DDIM.
   const int64_t count = options.method == "ddpm" ? total : std::min(options.steps, total);
-  const auto visited = torch::linspace(total - 1, 0, count, torch::kFloat64).round().to(torch::kInt64);
+  const auto visited =
+      torch::linspace(total - 1, 0, count, torch::kFloat64).round().to(torch::kInt64);
   for (int64_t i = 0; i < count; ++i) {
     const int64_t t = visited[i].item<int64_t>();
     const int64_t t_prev = i + 1 < count ? visited[i + 1].item<int64_t>() : -1;
@@ -58,25 +61,29 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
       const auto eps = (x - std::sqrt(ab) * x0) / std::sqrt(1 - ab);
       x = std::sqrt(ab_prev) * x0 + std::sqrt(1 - ab_prev) * eps;
     } else {
-      // Posterior q(x_{t-1} | x_t, x0): mean = c0 x0 + ct x_t, variance = beta_t (1 - ab_prev) / (1 - ab).
+      // Posterior q(x_{t-1} | x_t, x0): mean = c0 x0 + ct x_t, variance = beta_t (1 - ab_prev) / (1
+      // - ab).
       const double alpha = ab / ab_prev, beta = 1 - alpha;
       const double c0 = beta * std::sqrt(ab_prev) / (1 - ab);
       const double ct = (1 - ab_prev) * std::sqrt(alpha) / (1 - ab);
       x = c0 * x0 + ct * x;
       if (t_prev >= 0) {
-        x = x + std::sqrt(beta * (1 - ab_prev) / (1 - ab)) * torch::randn(x.sizes(), generator, torch::kFloat32);
+        x = x + std::sqrt(beta * (1 - ab_prev) / (1 - ab)) *
+                    torch::randn(x.sizes(), generator, torch::kFloat32);
       }
     }
   }
   return x;
 }
 
-torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,
-                     model::PatchGrid grid, const SampleOptions& options) {
+torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion,
+                     const torch::Tensor& caption, model::PatchGrid grid,
+                     const SampleOptions& options) {
   const Denoiser denoiser = [&](const torch::Tensor& x_t, int64_t t) {
     return guided_output(dit, x_t, t, caption, grid, options.guidance_scale);
   };
-  return sample_loop(denoiser, diffusion, {caption.size(0), grid.tokens(), dit->options.token_dim()}, options);
+  return sample_loop(denoiser, diffusion,
+                     {caption.size(0), grid.tokens(), dit->options.token_dim()}, options);
 }
 
 }  // namespace vdit::diffusion

@@ -1,11 +1,11 @@
 // DDPM and DDIM sampling with classifier-free guidance: from noise to clean patch tokens.
 #pragma once
 
+#include <torch/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/video_dit.h"
@@ -28,8 +28,10 @@ using Denoiser = std::function<torch::Tensor(const torch::Tensor& x_t, int64_t t
 torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& diffusion,
                           const std::vector<int64_t>& shape, const SampleOptions& options);
 
-// caption: (N, Lc) ids or (N, Lc, E) embeddings. Returns clean tokens (N, grid.tokens(), token_dim).
-torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion, const torch::Tensor& caption,
-                     model::PatchGrid grid, const SampleOptions& options);
+// caption: (N, Lc) ids or (N, Lc, E) embeddings. Returns clean tokens (N, grid.tokens(),
+// token_dim).
+torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion,
+                     const torch::Tensor& caption, model::PatchGrid grid,
+                     const SampleOptions& options);
 
 }  // namespace vdit::diffusion

@@ -2,10 +2,10 @@
 // Trades one extra block forward per backward for not storing the block's intermediate tensors.
 #pragma once
 
+#include <torch/types.h>
+
 #include <functional>
 #include <vector>
-
-#include <torch/types.h>
 
 namespace vdit::model {
 

@@ -29,7 +29,7 @@ class SelfAttentionImpl : public torch::nn::Module {
   SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel = {});
   torch::Tensor forward(const torch::Tensor& x);  // (N, L/sp, D) -> (N, L/sp, D)
 
-  int64_t local_heads;              // num_heads / tp
+  int64_t local_heads;  // num_heads / tp
   ParallelContext parallel;
   torch::nn::Linear qkv{nullptr};   // D -> 3 D/tp, [q | k | v] of the local heads
   torch::nn::Linear proj{nullptr};  // weight (D, D/tp); bias (D) replicated

@@ -31,24 +31,28 @@ torch::Tensor TextLayerImpl::forward(const torch::Tensor& x) {
 CaptionEncoderImpl::CaptionEncoderImpl(const CaptionEncoderOptions& options) : options(options) {
   if (options.embed_dim > 0) {
     projection = register_module("projection", torch::nn::Linear(options.embed_dim, options.dim));
-    null_embedding = register_parameter("null_embedding", torch::zeros({options.length, options.embed_dim}));
+    null_embedding =
+        register_parameter("null_embedding", torch::zeros({options.length, options.embed_dim}));
   } else {
-    token_embedding = register_module("token_embedding", torch::nn::Embedding(options.vocab, options.dim));
-    position_embedding = register_parameter("position_embedding", torch::zeros({options.length, options.dim}));
+    token_embedding =
+        register_module("token_embedding", torch::nn::Embedding(options.vocab, options.dim));
+    position_embedding =
+        register_parameter("position_embedding", torch::zeros({options.length, options.dim}));
     layers = register_module("layers", torch::nn::ModuleList());
     for (int64_t i = 0; i < options.depth; ++i) {
       layers->push_back(TextLayer(options.dim, options.num_heads, options.mlp_hidden));
     }
   }
-  final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim})));
+  final_norm = register_module("final_norm",
+                               torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.dim})));
 }
 
 torch::Tensor CaptionEncoderImpl::forward(const torch::Tensor& caption, const torch::Tensor& drop) {
   if (options.embed_dim > 0) {
     auto embeddings = caption.to(torch::kFloat32);  // (N, Lc, E)
     if (drop.defined()) {
-      embeddings = torch::where(drop.view({-1, 1, 1}), null_embedding.unsqueeze(0).expand_as(embeddings),
-                                embeddings);
+      embeddings = torch::where(drop.view({-1, 1, 1}),
+                                null_embedding.unsqueeze(0).expand_as(embeddings), embeddings);
     }
     return final_norm(projection(embeddings));  // (N, Lc, D)
   }

@@ -38,13 +38,13 @@ class TextLayerImpl : public torch::nn::Module {
 TORCH_MODULE(TextLayer);
 
 struct CaptionEncoderOptions {
-  int64_t dim = 0;           // D of the DiT
+  int64_t dim = 0;  // D of the DiT
   int64_t num_heads = 1;
   int64_t mlp_hidden = 0;
-  int64_t length = 32;       // Lc
-  int64_t vocab = 257;       // caption ids mode
-  int64_t embed_dim = 0;     // > 0: precomputed embeddings mode, else ids mode
-  int64_t depth = 1;         // text layers (ids mode)
+  int64_t length = 32;    // Lc
+  int64_t vocab = 257;    // caption ids mode
+  int64_t embed_dim = 0;  // > 0: precomputed embeddings mode, else ids mode
+  int64_t depth = 1;      // text layers (ids mode)
 };
 
 // Caption -> condition tokens (N, Lc, D). Classifier-free-guidance dropout replaces a sample's

@@ -14,13 +14,15 @@
 namespace vdit::model {
 
 // x * (1 + scale) + shift, with (N, D) shift/scale broadcast over the tokens of (N, L, D) x.
-torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift, const torch::Tensor& scale);
+torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift,
+                       const torch::Tensor& scale);
 
 class DiTBlockImpl : public torch::nn::Module {
  public:
   DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, ParallelContext parallel = {});
   // x (N, L, D), c (N, D) timestep + pooled caption, context (N, Lc, D) -> (N, L, D)
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c, const torch::Tensor& context);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c,
+                        const torch::Tensor& context);
 
   torch::nn::LayerNorm norm1{nullptr};  // no affine: adaLN supplies shift/scale
   SelfAttention attn{nullptr};

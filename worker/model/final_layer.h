@@ -1,5 +1,5 @@
-// The DiT's last layer: adaLN (shift, scale) then a Linear back to token values; zero-initialized so
-// an untrained model predicts zeros.
+// The DiT's last layer: adaLN (shift, scale) then a Linear back to token values; zero-initialized
+// so an untrained model predicts zeros.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -13,7 +13,8 @@ namespace vdit::model {
 class FinalLayerImpl : public torch::nn::Module {
  public:
   FinalLayerImpl(int64_t dim, int64_t token_dim);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c);  // (N, L, D), (N, D) -> (N, L, token_dim)
+  torch::Tensor forward(const torch::Tensor& x,
+                        const torch::Tensor& c);  // (N, L, D), (N, D) -> (N, L, token_dim)
 
   torch::nn::LayerNorm norm_final{nullptr};
   torch::nn::Linear linear{nullptr};                // D -> token_dim

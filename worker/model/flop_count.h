@@ -8,8 +8,9 @@
 namespace vdit::model {
 
 // Forward FLOPs for one sample of `tokens` tokens: patch embedding, every block (self-attention
-// projections and the two L x L matmuls, cross-attention to Lc caption tokens, MLP, adaLN), the text
-// encoder and the final layer. Elementwise ops, norms and softmax are not counted (convention).
+// projections and the two L x L matmuls, cross-attention to Lc caption tokens, MLP, adaLN), the
+// text encoder and the final layer. Elementwise ops, norms and softmax are not counted
+// (convention).
 double forward_flops_per_sample(const VideoDiTOptions& options, int64_t tokens);
 
 // Training = forward + backward (2x forward) = 3x; activation checkpointing recomputes forward

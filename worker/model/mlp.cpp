@@ -13,8 +13,9 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden_dim, ParallelContext parallel) : pa
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  const auto hidden = torch::gelu(fc1(parallel::copy_to_tp(x, parallel.tp)), "tanh");  // (N, L, hidden/tp)
-  return row_parallel_linear(hidden, fc2, parallel.tp);                                 // (N, L, D)
+  const auto hidden =
+      torch::gelu(fc1(parallel::copy_to_tp(x, parallel.tp)), "tanh");  // (N, L, hidden/tp)
+  return row_parallel_linear(hidden, fc2, parallel.tp);                // (N, L, D)
 }
 
 }  // namespace vdit::model

@@ -25,6 +25,7 @@ struct PatchSize {
 torch::Tensor patchify(const torch::Tensor& video, PatchSize patch);
 
 // (N, T'H'W', pt*p*p*C) -> (N, C, T, H, W); the inverse of patchify.
-torch::Tensor unpatchify(const torch::Tensor& tokens, PatchGrid grid, PatchSize patch, int64_t channels);
+torch::Tensor unpatchify(const torch::Tensor& tokens, PatchGrid grid, PatchSize patch,
+                         int64_t channels);
 
 }  // namespace vdit::model

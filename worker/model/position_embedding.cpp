@@ -9,7 +9,8 @@ namespace {
 // (M, dim) embedding of positions (M,) for one axis: [sin(p w), cos(p w)], w_i = 10000^(-2i/dim).
 torch::Tensor sincos_1d(const torch::Tensor& positions, int64_t dim) {
   const auto omega = torch::pow(10000.0, -torch::arange(dim / 2, torch::kFloat64) / (dim / 2.0));
-  const auto angles = positions.to(torch::kFloat64).unsqueeze(1) * omega.unsqueeze(0);  // (M, dim/2)
+  const auto angles =
+      positions.to(torch::kFloat64).unsqueeze(1) * omega.unsqueeze(0);  // (M, dim/2)
   return torch::cat({torch::sin(angles), torch::cos(angles)}, 1);
 }
 
@@ -22,17 +23,19 @@ torch::Tensor sincos_3d(PatchGrid grid, int64_t dim, int64_t begin, int64_t coun
   const auto w = index % grid.width;
   const auto h = (index / grid.width) % grid.height;
   const auto t = index / (grid.width * grid.height);
-  return torch::cat({sincos_1d(t, temporal_dim), sincos_1d(h, spatial_dim), sincos_1d(w, spatial_dim)}, 1)
+  return torch::cat(
+             {sincos_1d(t, temporal_dim), sincos_1d(h, spatial_dim), sincos_1d(w, spatial_dim)}, 1)
       .to(torch::kFloat32);  // (count, dim)
 }
 
 torch::Tensor timestep_sinusoid(const torch::Tensor& timesteps, int64_t dim) {
   const int64_t half = dim / 2;
-  const auto freqs =
-      torch::exp(-std::log(10000.0) * torch::arange(half, torch::kFloat32) / half).to(timesteps.device());
+  const auto freqs = torch::exp(-std::log(10000.0) * torch::arange(half, torch::kFloat32) / half)
+                         .to(timesteps.device());
   const auto args = timesteps.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);  // (N, half)
   auto embedding = torch::cat({torch::cos(args), torch::sin(args)}, 1);
-  if (dim % 2 == 1) embedding = torch::cat({embedding, torch::zeros_like(embedding.narrow(1, 0, 1))}, 1);
+  if (dim % 2 == 1)
+    embedding = torch::cat({embedding, torch::zeros_like(embedding.narrow(1, 0, 1))}, 1);
   return embedding;
 }
 

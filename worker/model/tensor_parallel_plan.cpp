@@ -6,11 +6,16 @@ const std::vector<ShardRule>& dit_tensor_parallel_plan() {
   // Column-parallel projections feed the heads / hidden units a rank owns; the row-parallel
   // projections after them sum over tp (their biases are replicated and added once after the sum).
   static const std::vector<ShardRule> plan = {
-      {"attn.qkv.weight", ShardStyle::kColumn, 3},     {"attn.qkv.bias", ShardStyle::kColumn, 3},
-      {"attn.proj.weight", ShardStyle::kRow},          {"cross_attn.q.weight", ShardStyle::kColumn},
-      {"cross_attn.q.bias", ShardStyle::kColumn},      {"cross_attn.kv.weight", ShardStyle::kColumn, 2},
-      {"cross_attn.kv.bias", ShardStyle::kColumn, 2},  {"cross_attn.proj.weight", ShardStyle::kRow},
-      {"mlp.fc1.weight", ShardStyle::kColumn},         {"mlp.fc1.bias", ShardStyle::kColumn},
+      {"attn.qkv.weight", ShardStyle::kColumn, 3},
+      {"attn.qkv.bias", ShardStyle::kColumn, 3},
+      {"attn.proj.weight", ShardStyle::kRow},
+      {"cross_attn.q.weight", ShardStyle::kColumn},
+      {"cross_attn.q.bias", ShardStyle::kColumn},
+      {"cross_attn.kv.weight", ShardStyle::kColumn, 2},
+      {"cross_attn.kv.bias", ShardStyle::kColumn, 2},
+      {"cross_attn.proj.weight", ShardStyle::kRow},
+      {"mlp.fc1.weight", ShardStyle::kColumn},
+      {"mlp.fc1.bias", ShardStyle::kColumn},
       {"mlp.fc2.weight", ShardStyle::kRow},
   };
   return plan;
@@ -21,7 +26,8 @@ ShardRule shard_rule_of(const std::string& parameter_name) {
     for (const ShardRule& rule : dit_tensor_parallel_plan()) {
       const std::string suffix = std::string(".") + rule.suffix;
       if (parameter_name.size() > suffix.size() &&
-          parameter_name.compare(parameter_name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+          parameter_name.compare(parameter_name.size() - suffix.size(), suffix.size(), suffix) ==
+              0) {
         return rule;
       }
     }
@@ -29,7 +35,8 @@ ShardRule shard_rule_of(const std::string& parameter_name) {
   return {"", ShardStyle::kReplicated};
 }
 
-torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank, int64_t size) {
+torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank,
+                           int64_t size) {
   switch (rule.style) {
     case ShardStyle::kReplicated:
       return full.clone();
@@ -49,7 +56,8 @@ torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int
   return full;
 }
 
-torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& rule, const parallel::Communicator& tp) {
+torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& rule,
+                                 const parallel::Communicator& tp) {
   if (rule.style == ShardStyle::kReplicated || tp.size() == 1) return local.detach().clone();
   if (rule.style == ShardStyle::kRow) {
     return tp.all_gather(local.detach().transpose(0, 1).contiguous()).transpose(0, 1).contiguous();
@@ -63,11 +71,13 @@ torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& ru
   return gathered.reshape(split).transpose(0, 1).reshape(shape).contiguous();
 }
 
-void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank, int64_t tp_size) {
+void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank,
+                           int64_t tp_size) {
   torch::NoGradGuard no_grad;
   const auto full_parameters = full->named_parameters();
   for (auto& item : sharded->named_parameters()) {
-    item.value().copy_(shard_tensor(full_parameters[item.key()], shard_rule_of(item.key()), tp_rank, tp_size));
+    item.value().copy_(
+        shard_tensor(full_parameters[item.key()], shard_rule_of(item.key()), tp_rank, tp_size));
   }
 }
 

@@ -2,10 +2,10 @@
 // applies it (shard_from_full), one undoes it (gather_full); nothing else in the model knows.
 #pragma once
 
+#include <torch/types.h>
+
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "parallel/communicator.h"
 #include "worker/model/video_dit.h"
@@ -33,11 +33,14 @@ const std::vector<ShardRule>& dit_tensor_parallel_plan();
 ShardRule shard_rule_of(const std::string& parameter_name);
 
 // This rank's piece of a full tensor, and the full tensor from every rank's pieces (all-gather).
-torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank, int64_t size);
-torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& rule, const parallel::Communicator& tp);
+torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank,
+                           int64_t size);
+torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& rule,
+                                 const parallel::Communicator& tp);
 
 // Copies this rank's pieces of `full` (a one-rank model of the same options) into `sharded`, so a
 // tensor-parallel model starts from exactly the weights a single-rank run would have.
-void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank, int64_t tp_size);
+void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank,
+                           int64_t tp_size);
 
 }  // namespace vdit::model

@@ -27,7 +27,8 @@ VideoDiTOptions video_dit_options(const ModelConfig& model, int64_t checkpoint_e
   return options;
 }
 
-VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel) : options(options) {
+VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel)
+    : options(options) {
   const int64_t dim = options.hidden_size;
   x_embedder = register_module("x_embedder", torch::nn::Linear(options.token_dim(), dim));
   t_embedder = register_module("t_embedder", TimestepEmbedder(dim));
@@ -77,15 +78,18 @@ void VideoDiTImpl::initialize_weights() {
 torch::Tensor VideoDiTImpl::forward(const DiTInput& input) {
   const int64_t count = input.tokens.size(1);
   const auto positions = sincos_3d(input.grid, options.hidden_size, input.token_begin, count)
-                             .to(input.tokens.device());                         // (L, D)
-  auto x = x_embedder(input.tokens) + positions.unsqueeze(0);                    // (N, L, D)
-  const auto context = caption_encoder(input.caption, input.drop_condition);     // (N, Lc, D)
-  const auto c = t_embedder(input.timesteps) + caption_pool(context.mean(1));   // (N, D)
+                             .to(input.tokens.device());                       // (L, D)
+  auto x = x_embedder(input.tokens) + positions.unsqueeze(0);                  // (N, L, D)
+  const auto context = caption_encoder(input.caption, input.drop_condition);   // (N, Lc, D)
+  const auto c = t_embedder(input.timesteps) + caption_pool(context.mean(1));  // (N, D)
   for (int64_t i = 0; i < options.depth; ++i) {
     const std::shared_ptr<DiTBlockImpl> block = blocks->ptr<DiTBlockImpl>(i);
     if (options.checkpoint_every > 0 && i % options.checkpoint_every == 0) {
-      x = checkpoint([block](const std::vector<torch::Tensor>& in) { return block->forward(in[0], in[1], in[2]); },
-                     {x, c, context});
+      x = checkpoint(
+          [block](const std::vector<torch::Tensor>& in) {
+            return block->forward(in[0], in[1], in[2]);
+          },
+          {x, c, context});
     } else {
       x = block->forward(x, c, context);  // (N, L, D)
     }

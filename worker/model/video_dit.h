@@ -40,7 +40,7 @@ struct DiTInput {
   torch::Tensor caption;         // (N, Lc) int64 ids, or (N, Lc, E) float embeddings
   torch::Tensor drop_condition;  // (N,) bool: use the null caption (CFG); undefined = keep all
   PatchGrid grid;
-  int64_t token_begin = 0;       // first token of `tokens` within the grid
+  int64_t token_begin = 0;  // first token of `tokens` within the grid
 };
 
 class VideoDiTImpl : public torch::nn::Module {
@@ -55,7 +55,8 @@ class VideoDiTImpl : public torch::nn::Module {
   void initialize_weights();
 
   VideoDiTOptions options;
-  torch::nn::Linear x_embedder{nullptr};  // token_dim -> D: equals a Conv3d with kernel = stride = patch
+  torch::nn::Linear x_embedder{
+      nullptr};  // token_dim -> D: equals a Conv3d with kernel = stride = patch
   TimestepEmbedder t_embedder{nullptr};
   CaptionEncoder caption_encoder{nullptr};
   torch::nn::Linear caption_pool{nullptr};  // mean caption token -> added to the timestep vector

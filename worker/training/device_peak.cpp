@@ -14,7 +14,9 @@ double measured_matmul_flops_per_second(torch::Device device) {
     const auto start = std::chrono::steady_clock::now();
     c = torch::matmul(a, b);
     (void)c.sum().item<float>();  // waits for the device
-    best_seconds = std::min(best_seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best_seconds =
+        std::min(best_seconds,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return 2.0 * n * n * n / best_seconds;
 }

@@ -2,9 +2,11 @@
 
 namespace vdit::training {
 
-ExponentialMovingAverage::ExponentialMovingAverage(const torch::nn::Module& model, double decay) : decay_(decay) {
+ExponentialMovingAverage::ExponentialMovingAverage(const torch::nn::Module& model, double decay)
+    : decay_(decay) {
   torch::NoGradGuard no_grad;
-  for (const auto& item : model.named_parameters()) shadow_.insert(item.key(), item.value().detach().clone());
+  for (const auto& item : model.named_parameters())
+    shadow_.insert(item.key(), item.value().detach().clone());
 }
 
 void ExponentialMovingAverage::update(const torch::nn::Module& model) {

@@ -14,8 +14,8 @@ torch::Tensor frame_difference(const torch::Tensor& frames) {
 
 }  // namespace
 
-torch::Tensor temporal_consistency_loss(const torch::Tensor& predicted_x0, const torch::Tensor& true_x0,
-                                        int64_t tokens_per_frame) {
+torch::Tensor temporal_consistency_loss(const torch::Tensor& predicted_x0,
+                                        const torch::Tensor& true_x0, int64_t tokens_per_frame) {
   const auto predicted = frames_of(predicted_x0, tokens_per_frame);
   if (predicted.size(1) < 2) return torch::zeros({predicted.size(0)}, predicted_x0.options());
   const auto truth = frames_of(true_x0, tokens_per_frame);

@@ -1,15 +1,14 @@
 #include "worker/training/trainer.h"
 
-#include <chrono>
-#include <limits>
-
-
 #include <fmt/core.h>
+
+#include <chrono>
+#include <cmath>
 
 #include "core/config_validate.h"
 #include "core/error.h"
-#include "worker/model/tensor_parallel_plan.h"
 #include "worker/diffusion/counter_noise.h"
+#include "worker/model/tensor_parallel_plan.h"
 #include "worker/training/stage_losses.h"
 
 namespace vdit::training {
@@ -25,15 +24,18 @@ torch::Tensor batch_tokens(const data::LocalBatch& batch, int64_t first, int64_t
       .clone();  // (n, L_local, token_dim)
 }
 
-torch::Tensor batch_caption(const data::LocalBatch& batch, int64_t first, int64_t count, bool embeddings) {
+torch::Tensor batch_caption(const data::LocalBatch& batch, int64_t first, int64_t count,
+                            bool embeddings) {
   if (embeddings) {
     const int64_t per_sample = batch.caption_emb_length * batch.caption_emb_dim;
     return torch::from_blob(const_cast<float*>(batch.caption_emb.data()) + first * per_sample,
-                            {count, batch.caption_emb_length, batch.caption_emb_dim}, torch::kFloat32)
+                            {count, batch.caption_emb_length, batch.caption_emb_dim},
+                            torch::kFloat32)
         .clone();  // (n, Lc, E)
   }
-  return torch::from_blob(const_cast<int32_t*>(batch.caption_ids.data()) + first * batch.caption_length,
-                          {count, batch.caption_length}, torch::kInt32)
+  return torch::from_blob(
+             const_cast<int32_t*>(batch.caption_ids.data()) + first * batch.caption_length,
+             {count, batch.caption_length}, torch::kInt32)
       .to(torch::kInt64);  // (n, Lc)
 }
 
@@ -46,9 +48,8 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
       diffusion_(diffusion::NoiseSchedule::from_config(config.diffusion),
                  diffusion::prediction_from_string(config.diffusion.prediction)) {
   torch::manual_seed(config.training.seed);
-  const int64_t checkpoint_every =
-      vdit::checkpoint_every(config.training.activation_checkpointing, "training.activation_checkpointing",
-                             config.source);
+  const int64_t checkpoint_every = vdit::checkpoint_every(
+      config.training.activation_checkpointing, "training.activation_checkpointing", config.source);
   const auto options = model::video_dit_options(config.model, checkpoint_every);
   const model::VideoDiT whole(options);  // the one-rank model every layout starts from
   model_ = model::VideoDiT(options, parallel_.model);
@@ -58,13 +59,16 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
     gradient_reducer_ = std::make_unique<parallel::BucketedAllReducer>(parallel_.dp_sp);
   }
   const OptimizerConfig& o = config.optimizer;
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
-      model_->parameters(),
-      torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+  optimizer_ = std::make_unique<torch::optim::AdamW>(model_->parameters(),
+                                                     torch::optim::AdamWOptions(o.lr)
+                                                         .betas({o.beta1, o.beta2})
+                                                         .eps(o.eps)
+                                                         .weight_decay(o.weight_decay));
   if (o.ema_decay > 0) ema_ = std::make_unique<ExponentialMovingAverage>(*model_, o.ema_decay);
 }
 
-StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int64_t count, const StepPlan& plan) {
+StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
+                               const StepPlan& plan) {
   const uint64_t seed = static_cast<uint64_t>(config_.training.seed);
   const int64_t timesteps = diffusion_.schedule().timesteps();
   const auto x0 = batch_tokens(batch, first, count).to(device_);  // (n, L_local, token_dim)
@@ -74,7 +78,8 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   for (int64_t i = 0; i < count; ++i) {
     const auto sample = static_cast<uint64_t>(batch.global_sample_index[first + i]);
     const auto step = static_cast<uint64_t>(plan.step);
-    t[i] = static_cast<int64_t>(diffusion::counter_uniform(seed, kTimestepStream, step, sample) * timesteps);
+    t[i] = static_cast<int64_t>(diffusion::counter_uniform(seed, kTimestepStream, step, sample) *
+                                timesteps);
     drop[i] = diffusion::counter_uniform(seed, kDropStream, step, sample) < plan.condition_dropout;
     noise.push_back(diffusion::token_noise(diffusion::counter_hash(seed, kNoiseStream), plan.step,
                                            batch.global_sample_index[first + i], batch.token_begin,
@@ -82,12 +87,14 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   }
   const auto epsilon = torch::stack(noise).to(device_);  // (n, L_local, token_dim)
   const model::PatchGrid grid{batch.grid.frames, batch.grid.height, batch.grid.width};
-  const torch::Tensor complexity = config_.diffusion.content_adaptive ? complexity_of(x0, batch) : torch::Tensor();
+  const torch::Tensor complexity =
+      config_.diffusion.content_adaptive ? complexity_of(x0, batch) : torch::Tensor();
   const auto alpha_bar = diffusion_.schedule().alpha_bar(t.to(device_), complexity);  // (n,)
   model::DiTInput input;
   input.tokens = diffusion_.q_sample(x0, epsilon, alpha_bar);
   input.timesteps = t.to(device_);
-  input.caption = batch_caption(batch, first, count, config_.model.condition == "embeddings").to(device_);
+  input.caption =
+      batch_caption(batch, first, count, config_.model.condition == "embeddings").to(device_);
   input.drop_condition = drop.to(device_);
   input.grid = grid;
   input.token_begin = batch.token_begin;
@@ -101,7 +108,8 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
     require_whole_frames(batch, "stage temporal/motion losses");
     const int64_t tokens_per_frame = grid.height * grid.width;
     // Weighted by alpha_bar per sample (see stage_losses.h).
-    const auto temporal = (alpha_bar * temporal_consistency_loss(predicted_x0, x0, tokens_per_frame)).mean();
+    const auto temporal =
+        (alpha_bar * temporal_consistency_loss(predicted_x0, x0, tokens_per_frame)).mean();
     const auto motion = (alpha_bar * motion_smoothness_loss(predicted_x0, tokens_per_frame)).mean();
     loss = loss + plan.temporal_weight * temporal + plan.motion_weight * motion;
     report.temporal_loss = temporal.item<double>();
@@ -116,21 +124,26 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
 
 void Trainer::require_whole_frames(const data::LocalBatch& batch, const char* feature) const {
   const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
-  if (batch.tokens_per_sample_local % tokens_per_frame != 0 || batch.token_begin % tokens_per_frame != 0) {
-    throw InputError(fmt::format(
-        "{} with parallel.sp = {}: bucket {} gives each sequence-parallel rank {} tokens, not whole patch-frames "
-        "of {} tokens; use an sp that divides the bucket's patch-frame count, or turn the feature off",
-        feature, parallel_.model.sp_size(), batch.bucket.name(), batch.tokens_per_sample_local, tokens_per_frame));
+  if (batch.tokens_per_sample_local % tokens_per_frame != 0 ||
+      batch.token_begin % tokens_per_frame != 0) {
+    throw InputError(
+        fmt::format("{} with parallel.sp = {}: bucket {} gives each sequence-parallel rank {} "
+                    "tokens, not whole patch-frames "
+                    "of {} tokens; use an sp that divides the bucket's patch-frame count, or turn "
+                    "the feature off",
+                    feature, parallel_.model.sp_size(), batch.bucket.name(),
+                    batch.tokens_per_sample_local, tokens_per_frame));
   }
 }
 
 torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const {
   require_whole_frames(batch, "diffusion.content_adaptive");
   const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
-  const model::PatchGrid local_grid{batch.tokens_per_sample_local / tokens_per_frame, batch.grid.height,
-                                    batch.grid.width};
+  const model::PatchGrid local_grid{batch.tokens_per_sample_local / tokens_per_frame,
+                                    batch.grid.height, batch.grid.width};
   const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
-  auto complexity = diffusion::content_complexity(model::unpatchify(x0, local_grid, patch, config_.model.channels));
+  auto complexity = diffusion::content_complexity(
+      model::unpatchify(x0, local_grid, patch, config_.model.channels));
   if (parallel_.model.sp_size() > 1) parallel_.model.sp.all_reduce_avg(complexity);
   return complexity;  // (n,)
 }
@@ -139,7 +152,8 @@ double Trainer::reduce_and_clip_gradients() {
   std::vector<torch::Tensor> grads;
   double replicated_squares = 0, sharded_squares = 0;
   for (const auto& item : model_->named_parameters()) {
-    if (!item.value().grad().defined()) item.value().mutable_grad() = torch::zeros_like(item.value());
+    if (!item.value().grad().defined())
+      item.value().mutable_grad() = torch::zeros_like(item.value());
     grads.push_back(item.value().grad());
   }
   if (gradient_reducer_) gradient_reducer_->all_reduce(grads, parallel::Reduction::kAverage);
@@ -168,7 +182,8 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   model_->options.checkpoint_every = plan.checkpoint_every;
   model_->train();
   optimizer_->zero_grad();
-  const int64_t micro = config_.training.micro_batch > 0 ? config_.training.micro_batch : batch.batch;
+  const int64_t micro =
+      config_.training.micro_batch > 0 ? config_.training.micro_batch : batch.batch;
   StepReport total;
   for (int64_t first = 0; first < batch.batch; first += micro) {
     const int64_t count = std::min(micro, batch.batch - first);
@@ -181,8 +196,9 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   }
   total.grad_norm = reduce_and_clip_gradients();
   if (parallel_.dp_sp.size() > 1) {
-    auto losses = torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss},
-                                torch::kFloat64);
+    auto losses =
+        torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss},
+                      torch::kFloat64);
     parallel_.dp_sp.all_reduce_avg(losses);
     total.loss = losses[0].item<double>();
     total.diffusion_loss = losses[1].item<double>();
@@ -195,7 +211,8 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   total.step = plan.step;
   total.samples = batch.batch;
   total.tokens = batch.batch * batch.tokens_per_sample_local;
-  total.step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  total.step_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
 }
 

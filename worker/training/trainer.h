@@ -2,17 +2,17 @@
 // planned by the coordinator. Owns the model, AdamW, the EMA and the diffusion process.
 #pragma once
 
+#include <torch/optim/adamw.h>
+
 #include <cstdint>
 #include <memory>
 
-#include <torch/optim/adamw.h>
-
 #include "core/config.h"
 #include "data/local_batch.h"
-#include "worker/diffusion/gaussian_diffusion.h"
-#include "worker/model/video_dit.h"
 #include "parallel/bucketed_all_reduce.h"
+#include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/parallel_context.h"
+#include "worker/model/video_dit.h"
 #include "worker/training/ema.h"
 
 namespace vdit::training {
@@ -31,14 +31,14 @@ struct StepPlan {
 // What a worker reports after a step.
 struct StepReport {
   int64_t step = 0;
-  double loss = 0;             // total objective
-  double diffusion_loss = 0;   // MSE to the epsilon / v target
-  double temporal_loss = 0;    // unweighted
-  double motion_loss = 0;      // unweighted
-  double grad_norm = 0;        // before clipping
-  int64_t samples = 0;         // local samples
-  int64_t tokens = 0;          // local tokens
-  double step_seconds = 0;     // compute only (forward, backward, optimizer)
+  double loss = 0;            // total objective
+  double diffusion_loss = 0;  // MSE to the epsilon / v target
+  double temporal_loss = 0;   // unweighted
+  double motion_loss = 0;     // unweighted
+  double grad_norm = 0;       // before clipping
+  int64_t samples = 0;        // local samples
+  int64_t tokens = 0;         // local tokens
+  double step_seconds = 0;    // compute only (forward, backward, optimizer)
 };
 
 // The communicators of one worker: the model's tp/sp context and the dp x sp group that averages
@@ -65,10 +65,12 @@ class Trainer {
 
  private:
   // Loss of one micro-batch [first, first + count) of the local batch; backward included.
-  StepReport micro_step(const data::LocalBatch& batch, int64_t first, int64_t count, const StepPlan& plan);
+  StepReport micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
+                        const StepPlan& plan);
   // Per-sample content complexity c of the local tokens; under sp the slice must hold whole
   // patch-frames and c is averaged over sp (frame differences across slice edges are left out).
-  // Throws InputError unless this rank's token slice is whole patch-frames (always true for sp = 1).
+  // Throws InputError unless this rank's token slice is whole patch-frames (always true for sp =
+  // 1).
   void require_whole_frames(const data::LocalBatch& batch, const char* feature) const;
   torch::Tensor complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const;
   // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and

@@ -12,7 +12,6 @@ namespace {
 
 checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor& tensor) {
   const auto host = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-
   checkpoints::TensorRecord record;
   record.name = name;
   record.global_shape = host.sizes().vec();
@@ -22,15 +21,17 @@ checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor
 }
 
 // Reads the whole tensor `name` and copies this rank's piece of it (per `rule`) into `target`.
-void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint, const std::string& name,
-               const model::ShardRule& rule = {}, int64_t tp_rank = 0, int64_t tp_size = 1) {
+void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint,
+               const std::string& name, const model::ShardRule& rule = {}, int64_t tp_rank = 0,
+               int64_t tp_size = 1) {
   std::vector<int64_t> shape;
   std::vector<float> values = checkpoints::read_full_tensor(checkpoint, name, &shape);
   const auto whole = torch::from_blob(values.data(), shape, torch::kFloat32);
   const auto piece = model::shard_tensor(whole, rule, tp_rank, tp_size);
   if (piece.sizes() != target.sizes()) {
-    throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config", checkpoint.path,
-                                 name, fmt::join(shape, "x"), fmt::join(target.sizes().vec(), "x")));
+    throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config",
+                                 checkpoint.path, name, fmt::join(shape, "x"),
+                                 fmt::join(target.sizes().vec(), "x")));
   }
   torch::NoGradGuard no_grad;
   target.copy_(piece.to(target.device(), target.dtype()));
@@ -53,7 +54,9 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer)
   const auto& tp = trainer.parallel().model.tp;
   for (const auto& item : trainer.model()->named_parameters()) {
     const model::ShardRule rule = model::shard_rule_of(item.key());
-    auto whole = [&](const torch::Tensor& local) { return model::gather_full_tensor(local, rule, tp); };
+    auto whole = [&](const torch::Tensor& local) {
+      return model::gather_full_tensor(local, rule, tp);
+    };
     records.push_back(record_of("model/" + item.key(), whole(item.value())));
     if (trainer.ema() != nullptr) {
       records.push_back(record_of("ema/" + item.key(), whole(trainer.ema()->shadow()[item.key()])));
@@ -63,36 +66,45 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer)
     const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
     records.push_back(record_of("optim/exp_avg/" + item.key(), whole(state.exp_avg())));
     records.push_back(record_of("optim/exp_avg_sq/" + item.key(), whole(state.exp_avg_sq())));
-    records.push_back(record_of("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())})));
+    records.push_back(
+        record_of("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())})));
   }
   return records;
 }
 
 void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoint& checkpoint) {
   auto& optimizer = trainer.optimizer();
-  const int64_t tp_rank = trainer.parallel().model.tp.rank(), tp_size = trainer.parallel().model.tp_size();
+  const int64_t tp_rank = trainer.parallel().model.tp.rank(),
+                tp_size = trainer.parallel().model.tp_size();
   for (auto& item : trainer.model()->named_parameters()) {
     const model::ShardRule rule = model::shard_rule_of(item.key());
     copy_into(item.value(), checkpoint, "model/" + item.key(), rule, tp_rank, tp_size);
     if (trainer.ema() != nullptr) {
-      copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key(), rule, tp_rank, tp_size);
+      copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key(), rule, tp_rank,
+                tp_size);
     }
     if (!has_tensor(checkpoint, "optim/step/" + item.key())) continue;
     auto state = std::make_unique<torch::optim::AdamWParamState>();
     state->exp_avg(torch::zeros_like(item.value()));
     state->exp_avg_sq(torch::zeros_like(item.value()));
     copy_into(state->exp_avg(), checkpoint, "optim/exp_avg/" + item.key(), rule, tp_rank, tp_size);
-    copy_into(state->exp_avg_sq(), checkpoint, "optim/exp_avg_sq/" + item.key(), rule, tp_rank, tp_size);
+    copy_into(state->exp_avg_sq(), checkpoint, "optim/exp_avg_sq/" + item.key(), rule, tp_rank,
+              tp_size);
     std::vector<int64_t> shape;
-    state->step(static_cast<int64_t>(checkpoints::read_full_tensor(checkpoint, "optim/step/" + item.key(), &shape)[0]));
+    state->step(static_cast<int64_t>(
+        checkpoints::read_full_tensor(checkpoint, "optim/step/" + item.key(), &shape)[0]));
     optimizer.state()[optimizer_state_key(item.value())] = std::move(state);
   }
 }
 
-void load_model_weights(model::VideoDiT& model, const checkpoints::LoadedCheckpoint& checkpoint, bool use_ema) {
+void load_model_weights(model::VideoDiT& model, const checkpoints::LoadedCheckpoint& checkpoint,
+                        bool use_ema) {
   const std::string prefix =
-      use_ema && has_tensor(checkpoint, "ema/" + model->named_parameters().begin()->key()) ? "ema/" : "model/";
-  for (auto& item : model->named_parameters()) copy_into(item.value(), checkpoint, prefix + item.key());
+      use_ema && has_tensor(checkpoint, "ema/" + model->named_parameters().begin()->key())
+          ? "ema/"
+          : "model/";
+  for (auto& item : model->named_parameters())
+    copy_into(item.value(), checkpoint, prefix + item.key());
 }
 
 }  // namespace vdit::training

@@ -16,11 +16,12 @@ namespace vdit::training {
 std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer);
 
 // Loads model, EMA and optimizer state, cutting this rank's tensor-parallel pieces from the whole
-// stored tensors, so a run resumes on any mesh. Throws InputError naming the checkpoint and the tensor if
-// a tensor is missing or its global shape differs from this model's.
+// stored tensors, so a run resumes on any mesh. Throws InputError naming the checkpoint and the
+// tensor if a tensor is missing or its global shape differs from this model's.
 void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoint& checkpoint);
 
 // Loads only weights into `model`: the EMA weights when `use_ema` and present, else the raw ones.
-void load_model_weights(model::VideoDiT& model, const checkpoints::LoadedCheckpoint& checkpoint, bool use_ema);
+void load_model_weights(model::VideoDiT& model, const checkpoints::LoadedCheckpoint& checkpoint,
+                        bool use_ema);
 
 }  // namespace vdit::training

@@ -43,7 +43,8 @@ TEST(ActivationCheckpoint, GradientsEqualPlainBackwardForFullAndEveryK) {
     const auto checkpointed = gradients(every);
     ASSERT_EQ(plain.size(), checkpointed.size());
     for (size_t i = 0; i < plain.size(); ++i) {
-      EXPECT_TRUE(torch::allclose(plain[i], checkpointed[i], 1e-5, 1e-6)) << "parameter " << i << " every " << every;
+      EXPECT_TRUE(torch::allclose(plain[i], checkpointed[i], 1e-5, 1e-6))
+          << "parameter " << i << " every " << every;
     }
   }
 }
@@ -51,7 +52,8 @@ TEST(ActivationCheckpoint, GradientsEqualPlainBackwardForFullAndEveryK) {
 TEST(ActivationCheckpoint, InputGradientFlowsThroughCheckpoint) {
   const auto x = torch::randn({3, 4}, torch::requires_grad());
   const auto w = torch::randn({4, 4}, torch::requires_grad());
-  checkpoint([&](const std::vector<torch::Tensor>& in) { return torch::tanh(in[0].matmul(w)); }, {x})
+  checkpoint([&](const std::vector<torch::Tensor>& in) { return torch::tanh(in[0].matmul(w)); },
+             {x})
       .sum()
       .backward();
   const auto checkpointed_x = x.grad().clone(), checkpointed_w = w.grad().clone();

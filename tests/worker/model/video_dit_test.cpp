@@ -31,7 +31,8 @@ void make_nonzero(VideoDiT& dit) {
 
 TEST(VideoDiT, OutputMatchesInputShapeForSeveralResolutionsAndFrameCounts) {
   VideoDiT dit(tiny_options());
-  for (const PatchGrid grid : {PatchGrid{1, 8, 8}, PatchGrid{4, 8, 8}, PatchGrid{8, 4, 6}, PatchGrid{2, 16, 16}}) {
+  for (const PatchGrid grid :
+       {PatchGrid{1, 8, 8}, PatchGrid{4, 8, 8}, PatchGrid{8, 4, 6}, PatchGrid{2, 16, 16}}) {
     const auto input = random_input(grid, dit->options);
     EXPECT_EQ(dit->forward(input).sizes(), input.tokens.sizes());
   }

@@ -12,10 +12,10 @@ namespace {
 
 TEST(SampleAfterTraining, DdimReproducesTheOnlyTrainingImage) {
   torch::manual_seed(0);
-  RunConfig config = parse_run_config("", "test.toml",
-                                      {"model.hidden_size=48", "model.depth=2", "model.num_heads=2",
-                                       "model.caption_length=4",
-                                       "diffusion.content_adaptive=false", "diffusion.prediction=v", "optimizer.ema_decay=0"});
+  RunConfig config = parse_run_config(
+      "", "test.toml",
+      {"model.hidden_size=48", "model.depth=2", "model.num_heads=2", "model.caption_length=4",
+       "diffusion.content_adaptive=false", "diffusion.prediction=v", "optimizer.ema_decay=0"});
   resolve_and_validate(config);
   Trainer trainer(config, torch::kCPU);
   // One 8x8 RGB image: left half red, right half blue, as 4 tokens of a 4x4 patch.
@@ -35,7 +35,7 @@ TEST(SampleAfterTraining, DdimReproducesTheOnlyTrainingImage) {
   plan.lr = 1e-3;
   for (int64_t step = 0; step < 800; ++step) {
     plan.step = step;
-    batch.global_sample_index = {8 * step, 8 * step + 1, 8 * step + 2, 8 * step + 3,
+    batch.global_sample_index = {8 * step,     8 * step + 1, 8 * step + 2, 8 * step + 3,
                                  8 * step + 4, 8 * step + 5, 8 * step + 6, 8 * step + 7};
     trainer.train_step(batch, plan);
   }
@@ -43,7 +43,8 @@ TEST(SampleAfterTraining, DdimReproducesTheOnlyTrainingImage) {
   options.steps = 20;
   options.guidance_scale = 1.0;
   const auto caption = torch::full({2, 4}, 7, torch::kInt64);
-  const auto result = diffusion::sample(trainer.model(), trainer.diffusion(), caption, {1, 2, 2}, options);
+  const auto result =
+      diffusion::sample(trainer.model(), trainer.diffusion(), caption, {1, 2, 2}, options);
   const double error = (result - tokens.narrow(0, 0, 2)).abs().mean().item<double>();
   EXPECT_LT(error, 0.2) << "mean absolute error of the sample against the training image";
 }

@@ -11,9 +11,10 @@ namespace vdit::training {
 namespace {
 
 RunConfig tiny_config() {
-  RunConfig config = parse_run_config("", "test.toml",
-                                      {"model.hidden_size=32", "model.depth=2", "model.num_heads=2",
-                                       "model.caption_length=8", "optimizer.lr=3e-3", "optimizer.ema_decay=0.9"});
+  RunConfig config =
+      parse_run_config("", "test.toml",
+                       {"model.hidden_size=32", "model.depth=2", "model.num_heads=2",
+                        "model.caption_length=8", "optimizer.lr=3e-3", "optimizer.ema_decay=0.9"});
   resolve_and_validate(config);
   return config;
 }
@@ -60,7 +61,8 @@ TEST(Trainer, MicroBatchesGiveTheSameStepAsOneBatch) {
   EXPECT_NEAR(a.loss, b.loss, 1e-5);
   EXPECT_NEAR(a.grad_norm, b.grad_norm, 1e-4 * a.grad_norm);
   const auto pa = whole.model()->parameters(), pb = micro.model()->parameters();
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-5, 1e-6)) << i;
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-5, 1e-6)) << i;
 }
 
 TEST(LrSchedule, WarmsUpLinearlyThenDecaysToTheFloor) {
@@ -77,12 +79,15 @@ TEST(StageLosses, VanishForPerfectPredictionAndConstantVelocity) {
   const auto truth = torch::randn({2, 12, 5});  // 3 frames of 4 tokens
   EXPECT_EQ(temporal_consistency_loss(truth, truth, 4).sizes(), (std::vector<int64_t>{2}));
   EXPECT_EQ(temporal_consistency_loss(truth, truth, 4).abs().max().item<float>(), 0.0f);
-  EXPECT_GT(temporal_consistency_loss(truth + torch::randn({2, 12, 5}), truth, 4).min().item<float>(), 0.0f);
+  EXPECT_GT(
+      temporal_consistency_loss(truth + torch::randn({2, 12, 5}), truth, 4).min().item<float>(),
+      0.0f);
   // frames 0, 1, 2 at constant velocity: no second difference
   const auto frame = torch::randn({2, 4, 5});
   const auto linear = torch::cat({frame, frame * 2, frame * 3}, 1);
   EXPECT_NEAR(motion_smoothness_loss(linear, 4).abs().max().item<float>(), 0.0f, 1e-10);
-  EXPECT_EQ(motion_smoothness_loss(torch::randn({2, 8, 5}), 4).abs().max().item<float>(), 0.0f);  // 2 frames -> 0
+  EXPECT_EQ(motion_smoothness_loss(torch::randn({2, 8, 5}), 4).abs().max().item<float>(),
+            0.0f);  // 2 frames -> 0
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ RunConfig tiny_config() {
 
 void perturb(Trainer& trainer) {
   torch::NoGradGuard no_grad;
-  for (auto& parameter : trainer.model()->parameters()) parameter.add_(torch::randn_like(parameter));
+  for (auto& parameter : trainer.model()->parameters())
+    parameter.add_(torch::randn_like(parameter));
   trainer.ema()->update(*trainer.model());
 }
 
@@ -33,14 +34,17 @@ TEST(TrainingState, RestoresModelEmaAndOptimizerExactly) {
   Trainer source(config, torch::kCPU);
   perturb(source);
   // One real optimizer step so AdamW has state.
-  for (auto& parameter : source.model()->parameters()) parameter.mutable_grad() = torch::randn_like(parameter);
+  for (auto& parameter : source.model()->parameters())
+    parameter.mutable_grad() = torch::randn_like(parameter);
   source.optimizer().step();
 
-  const fs::path root = fs::temp_directory_path() / ("vdit_state_test_" + std::to_string(::getpid()));
+  const fs::path root =
+      fs::temp_directory_path() / ("vdit_state_test_" + std::to_string(::getpid()));
   fs::remove_all(root);
   checkpoints::CheckpointMeta meta;
   meta.step = 3;
-  checkpoints::write_checkpoint(root.string(), meta, {{"model-tp0-of-1.h5", snapshot_training_state(source)}});
+  checkpoints::write_checkpoint(root.string(), meta,
+                                {{"model-tp0-of-1.h5", snapshot_training_state(source)}});
   std::vector<std::string> warnings;
   const auto loaded = checkpoints::find_latest_checkpoint(root.string(), warnings);
   ASSERT_TRUE(loaded.has_value());
@@ -50,7 +54,9 @@ TEST(TrainingState, RestoresModelEmaAndOptimizerExactly) {
   const auto expected = source.model()->named_parameters();
   for (const auto& item : target.model()->named_parameters()) {
     EXPECT_TRUE(torch::equal(item.value(), expected[item.key()])) << item.key();
-    EXPECT_TRUE(torch::equal(target.ema()->shadow()[item.key()], source.ema()->shadow()[item.key()])) << item.key();
+    EXPECT_TRUE(
+        torch::equal(target.ema()->shadow()[item.key()], source.ema()->shadow()[item.key()]))
+        << item.key();
   }
   ASSERT_EQ(target.optimizer().state().size(), source.optimizer().state().size());
 
