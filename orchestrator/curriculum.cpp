@@ -1,7 +1,5 @@
 #include "orchestrator/curriculum.h"
 
-#include <limits>
-
 namespace vdit::orchestrator {
 
 Curriculum::Curriculum(const RunConfig& config) : stages_(config.curriculum.stages) {}

@@ -8,6 +8,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "data/shard_format.h"
 #include "data/synthetic_videos.h"
 #include "orchestrator/coordinator.h"
 #include "orchestrator/run_directory.h"
@@ -101,10 +102,7 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
   if (!config.data.synthetic_buckets.empty()) {
     synth.buckets.clear();
     for (const std::string& bucket : config.data.synthetic_buckets) {
-      data::BucketShape shape;
-      std::sscanf(bucket.c_str(), "%ldx%ldx%ld", &shape.frames, &shape.height,
-                  &shape.width);  // validated
-      synth.buckets.push_back(shape);
+      synth.buckets.push_back(data::parse_bucket_shape(bucket, "data.synthetic_buckets"));
     }
   }
   fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n",
