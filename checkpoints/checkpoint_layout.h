@@ -14,7 +14,7 @@ inline constexpr const char* kLatestFileName = "latest";
 inline constexpr const char* kCheckpointFormat = "vdit-checkpoint";
 inline constexpr int64_t kCheckpointVersion = 1;
 inline constexpr const char* kShardFormat = "vdit-checkpoint-shard";
-inline constexpr int64_t kShardVersion = 1;
+inline constexpr int64_t kShardVersion = 2;  // 2 added split_blocks; 1 still loads
 // A folder being written (step_N.partial) or being deleted by retention (step_N.deleting):
 // never a checkpoint, removed by the next save.
 inline constexpr const char* kPartialSuffix = ".partial";

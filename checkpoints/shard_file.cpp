@@ -55,13 +55,15 @@ void write_tensor(hid_t file, hid_t link_properties, const TensorRecord& tensor,
   write_shape_attribute(dataset.get(), "global_shape", tensor.global_shape);
   data::write_int_attributes(dataset.get(), "split_dim", {tensor.split_dim});
   data::write_int_attributes(dataset.get(), "offset", {tensor.offset});
+  data::write_int_attributes(dataset.get(), "split_blocks", {tensor.split_blocks});
 }
 
 void check_record(const TensorRecord& tensor, const std::string& path) {
   std::string problem = name_problem(tensor.name);
   if (problem.empty()) {
     problem =
-        placement_problem({tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape});
+        placement_problem({tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape,
+                           tensor.split_blocks});
   }
   if (problem.empty() &&
       static_cast<int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
@@ -121,9 +123,9 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
                                  format.value_or("<missing>"), kShardFormat));
   }
   const auto version = data::read_int_attributes(file.get(), "version", path);
-  if (!version || version->size() != 1 || (*version)[0] != kShardVersion) {
-    throw InputError(
-        fmt::format("{}: attribute 'version' is missing or not {}", path, kShardVersion));
+  if (!version || version->size() != 1 || (*version)[0] < 1 || (*version)[0] > kShardVersion) {
+    throw InputError(fmt::format("{}: attribute 'version' is missing or not in 1..{}", path,
+                                 kShardVersion));
   }
   std::vector<std::string> links;
   H5_CHECK_INPUT(H5Lvisit(file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links),
@@ -154,6 +156,13 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
     piece.placement.global_shape = *global_shape;
     piece.placement.split_dim = (*split_dim)[0];
     piece.placement.offset = (*offset)[0];
+    // Version 1 files predate split_blocks: every piece there is one block.
+    const auto split_blocks = data::read_int_attributes(object.get(), "split_blocks", where);
+    if (split_blocks && split_blocks->size() != 1) {
+      throw InputError(fmt::format("{}: attribute split_blocks has {} values, expected 1", where,
+                                   split_blocks->size()));
+    }
+    piece.placement.split_blocks = split_blocks ? (*split_blocks)[0] : 1;
     if (const std::string problem = placement_problem(piece.placement); !problem.empty()) {
       throw InputError(fmt::format("{}: {}", where, problem));
     }

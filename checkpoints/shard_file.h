@@ -9,9 +9,9 @@
 
 namespace vdit::checkpoints {
 
-// Layout: root attrs format="vdit-checkpoint-shard", version=1; one float32 dataset per tensor at
+// Layout: root attrs format="vdit-checkpoint-shard", version=2; one float32 dataset per tensor at
 // /<name> ('/' in the name become groups: /model/blocks.0.attn.qkv.weight) with the piece's shape
-// and attrs global_shape, split_dim, offset.
+// and attrs global_shape, split_dim, offset, split_blocks (version 1 files lack split_blocks: 1).
 //
 // Writes `tensors` to a new file at `path` (overwriting). RuntimeError on I/O failure or on a
 // record that is inconsistent (values vs shape, placement, duplicate name).

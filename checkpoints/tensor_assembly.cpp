@@ -12,9 +12,7 @@ namespace vdit::checkpoints {
 
 namespace {
 
-int64_t extent(const StoredPiece& piece) {
-  return piece.placement.shape[static_cast<size_t>(piece.placement.split_dim)];
-}
+int64_t extent(const StoredPiece& piece) { return piece.placement.piece_rows(); }
 
 }  // namespace
 
@@ -36,10 +34,12 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
     if (piece.placement.split_dim == -1) return {piece};
   }
   for (const StoredPiece& piece : pieces) {
-    if (piece.placement.split_dim != first.split_dim) {
-      throw InputError(fmt::format("{}: tensor '{}' is split along dim {} in {} but dim {} in {}",
-                                   where, name, first.split_dim, pieces.front().file_name,
-                                   piece.placement.split_dim, piece.file_name));
+    if (piece.placement.split_dim != first.split_dim ||
+        piece.placement.split_blocks != first.split_blocks) {
+      throw InputError(fmt::format(
+          "{}: tensor '{}' is split along dim {} in {} blocks in {} but dim {} in {} blocks in {}",
+          where, name, first.split_dim, first.split_blocks, pieces.front().file_name,
+          piece.placement.split_dim, piece.placement.split_blocks, piece.file_name));
     }
   }
   std::vector<StoredPiece> sorted = pieces;
@@ -66,7 +66,7 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
     covered += extent(piece);
     plan.push_back(piece);
   }
-  const int64_t full = first.global_shape[static_cast<size_t>(first.split_dim)];
+  const int64_t full = first.tensor_rows();
   if (covered != full) {
     throw InputError(
         fmt::format("{}: tensor '{}' pieces cover [0, {}) of dim {}, expected [0, {})"
@@ -98,16 +98,18 @@ std::vector<float> read_full_tensor(const LoadedCheckpoint& checkpoint, const st
     const std::string path = (std::filesystem::path(checkpoint.path) / piece.file_name).string();
     const std::vector<float> values = read_piece_values(path, piece);
     if (placement.split_dim == -1) return values;
-    // Row-major: the tensor is `outer` blocks of [dim extent x inner]; each piece fills the rows
-    // [offset, offset + extent) of every block.
+    // Row-major: the tensor is `outer` blocks of [rows x inner] (outer counts the dims before
+    // split_dim times split_blocks); each piece fills the rows [offset, offset + piece rows) of
+    // every block.
     const size_t dim = static_cast<size_t>(placement.split_dim);
-    const int64_t outer = element_count({shape.begin(), shape.begin() + dim});
+    const int64_t outer =
+        element_count({shape.begin(), shape.begin() + dim}) * placement.split_blocks;
     const int64_t inner = element_count({shape.begin() + dim + 1, shape.end()});
-    const int64_t piece_rows = piece.placement.shape[dim];
+    const int64_t rows = placement.tensor_rows(), piece_rows = piece.placement.piece_rows();
     if (piece_rows * inner == 0) continue;
     for (int64_t block = 0; block < outer; ++block) {
       const float* source = values.data() + block * piece_rows * inner;
-      float* destination = full.data() + (block * shape[dim] + piece.placement.offset) * inner;
+      float* destination = full.data() + (block * rows + piece.placement.offset) * inner;
       std::memcpy(destination, source, sizeof(float) * static_cast<size_t>(piece_rows * inner));
     }
   }

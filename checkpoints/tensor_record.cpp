@@ -16,6 +16,14 @@ std::string describe_shape(const std::vector<int64_t>& shape) {
   return text + "]";
 }
 
+int64_t PiecePlacement::piece_rows() const {
+  return shape[static_cast<size_t>(split_dim)] / split_blocks;
+}
+
+int64_t PiecePlacement::tensor_rows() const {
+  return global_shape[static_cast<size_t>(split_dim)] / split_blocks;
+}
+
 std::string placement_problem(const PiecePlacement& placement) {
   const auto& global = placement.global_shape;
   const auto& shape = placement.shape;
@@ -30,16 +38,29 @@ std::string placement_problem(const PiecePlacement& placement) {
   if (placement.split_dim < -1 || placement.split_dim >= rank) {
     return fmt::format("split_dim {} is outside [-1, {})", placement.split_dim, rank);
   }
-  if (placement.split_dim == -1 && placement.offset != 0) {
-    return fmt::format("offset {} on a tensor that is not split (split_dim -1), expected 0",
-                       placement.offset);
+  if (placement.split_dim == -1 && (placement.offset != 0 || placement.split_blocks != 1)) {
+    return fmt::format(
+        "offset {} and split_blocks {} on a tensor that is not split (split_dim -1), expected 0 "
+        "and 1",
+        placement.offset, placement.split_blocks);
+  }
+  if (placement.split_blocks < 1) {
+    return fmt::format("split_blocks {}, expected at least 1", placement.split_blocks);
   }
   for (int64_t dim = 0; dim < rank; ++dim) {
     const size_t d = static_cast<size_t>(dim);
     if (dim == placement.split_dim) {
-      if (placement.offset < 0 || shape[d] < 0 || placement.offset + shape[d] > global[d]) {
-        return fmt::format("piece [{}, {}) along dim {} lies outside the global extent {}",
-                           placement.offset, placement.offset + shape[d], dim, global[d]);
+      const int64_t blocks = placement.split_blocks;
+      if (shape[d] % blocks != 0 || global[d] % blocks != 0) {
+        return fmt::format("split_blocks {} does not divide the piece extent {} and the global "
+                           "extent {} along dim {}",
+                           blocks, shape[d], global[d], dim);
+      }
+      const int64_t rows = shape[d] / blocks, block_rows = global[d] / blocks;
+      if (placement.offset < 0 || rows < 0 || placement.offset + rows > block_rows) {
+        return fmt::format("piece [{}, {}) along dim {} lies outside the {} extent {}",
+                           placement.offset, placement.offset + rows, dim,
+                           blocks == 1 ? "global" : "block", block_rows);
       }
     } else if (shape[d] != global[d]) {
       return fmt::format(

@@ -34,6 +34,50 @@ TEST(ReadFullTensor, ReassemblesUnevenShardsSplitAlongDim1) {
   EXPECT_EQ(read_full_tensor(loaded, "w"), testing::pattern(30, 4.0f));
 }
 
+// A fused [q | k | v] weight of 3 blocks x 2 rows x 2 cols, cut per block over 2 tensor-parallel
+// ranks: rank r holds row r of every block (rows r, 2 + r, 4 + r of the whole tensor).
+TensorRecord fused_piece(int64_t rank) {
+  const std::vector<float> full = testing::pattern(12, 3.0f);
+  TensorRecord record;
+  record.name = "model/blocks.0.attn.qkv.weight";
+  record.global_shape = {6, 2};
+  record.split_dim = 0;
+  record.split_blocks = 3;
+  record.offset = rank;
+  record.shape = {3, 2};
+  for (int64_t block = 0; block < 3; ++block) {
+    const int64_t row = 2 * block + rank;
+    record.values.insert(record.values.end(), full.begin() + row * 2, full.begin() + row * 2 + 2);
+  }
+  return record;
+}
+
+TEST(ReadFullTensor, ReassemblesFusedBlocksSplitPerBlock) {
+  TempRoot root;
+  const LoadedCheckpoint loaded =
+      save_and_open(root.path(), {{"tp1.h5", {fused_piece(1)}}, {"tp0.h5", {fused_piece(0)}}});
+  std::vector<int64_t> shape;
+  EXPECT_EQ(read_full_tensor(loaded, "model/blocks.0.attn.qkv.weight", &shape),
+            testing::pattern(12, 3.0f));
+  EXPECT_EQ(shape, (std::vector<int64_t>{6, 2}));
+}
+
+TEST(OpenCheckpoint, ThrowsWhenPiecesDisagreeOnSplitBlocks) {
+  TempRoot root;
+  TensorRecord plain = testing::piece_of("model/blocks.0.attn.qkv.weight", {6, 2}, 0, 3, 3, 3.0f);
+  const std::string folder = write_checkpoint(
+      root.path(), testing::sample_meta(1), {{"tp0.h5", {fused_piece(0)}}, {"tp1.h5", {plain}}});
+  EXPECT_THROW(open_checkpoint(folder), InputError);
+}
+
+TEST(WriteCheckpoint, ThrowsWhenSplitBlocksDoNotDivideThePiece) {
+  TempRoot root;
+  TensorRecord piece = fused_piece(0);
+  piece.split_blocks = 2;  // 3 rows cannot be 2 equal blocks
+  EXPECT_THROW(write_checkpoint(root.path(), testing::sample_meta(1), {{"tp0.h5", {piece}}}),
+               RuntimeError);
+}
+
 TEST(ReadFullTensor, UsesOneCopyWhenPiecesAreReplicated) {
   TempRoot root;
   // Two data-parallel replicas of each of two TP pieces, as optim-dp{0,1}-tp{0,1} would hold.
