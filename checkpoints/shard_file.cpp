@@ -61,9 +61,8 @@ void write_tensor(hid_t file, hid_t link_properties, const TensorRecord& tensor,
 void check_record(const TensorRecord& tensor, const std::string& path) {
   std::string problem = name_problem(tensor.name);
   if (problem.empty()) {
-    problem =
-        placement_problem({tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape,
-                           tensor.split_blocks});
+    problem = placement_problem(
+        {tensor.global_shape, tensor.split_dim, tensor.offset, tensor.shape, tensor.split_blocks});
   }
   if (problem.empty() &&
       static_cast<int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
@@ -124,8 +123,8 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
   }
   const auto version = data::read_int_attributes(file.get(), "version", path);
   if (!version || version->size() != 1 || (*version)[0] < 1 || (*version)[0] > kShardVersion) {
-    throw InputError(fmt::format("{}: attribute 'version' is missing or not in 1..{}", path,
-                                 kShardVersion));
+    throw InputError(
+        fmt::format("{}: attribute 'version' is missing or not in 1..{}", path, kShardVersion));
   }
   std::vector<std::string> links;
   H5_CHECK_INPUT(H5Lvisit(file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links),

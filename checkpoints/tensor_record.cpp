@@ -52,9 +52,10 @@ std::string placement_problem(const PiecePlacement& placement) {
     if (dim == placement.split_dim) {
       const int64_t blocks = placement.split_blocks;
       if (shape[d] % blocks != 0 || global[d] % blocks != 0) {
-        return fmt::format("split_blocks {} does not divide the piece extent {} and the global "
-                           "extent {} along dim {}",
-                           blocks, shape[d], global[d], dim);
+        return fmt::format(
+            "split_blocks {} does not divide the piece extent {} and the global "
+            "extent {} along dim {}",
+            blocks, shape[d], global[d], dim);
       }
       const int64_t rows = shape[d] / blocks, block_rows = global[d] / blocks;
       if (placement.offset < 0 || rows < 0 || placement.offset + rows > block_rows) {

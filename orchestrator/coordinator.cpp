@@ -11,6 +11,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "orchestrator/checkpoint_saves.h"
 #include "orchestrator/curriculum.h"
 #include "orchestrator/metrics_log.h"
 #include "orchestrator/run_state.h"
@@ -79,10 +80,6 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   if (config.training.precision == "bf16" && config.training.device == "cpu") {
     fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
   }
-  if (config.checkpoint.async) {
-    fmt::print(
-        "checkpoint: saves are synchronous in this version (checkpoint.async is not built yet)\n");
-  }
   if (const auto checkpoint = find_resume_point(run, resume)) {
     workers.restore(checkpoint->path);
     curriculum.restore(parse_run_state(checkpoint->state_json, checkpoint->path));
@@ -100,11 +97,22 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   const auto started = Clock::now();
   const int64_t stage_count = static_cast<int64_t>(curriculum.stages().size());
   const int64_t first_step = curriculum.position().step;
-  int64_t last_saved_step = -1;
-
-  // Plans a save of the state after `step` steps into a new partial folder.
+  CheckpointSaves saves(run.checkpoints(), config.parallel.tp, config.checkpoint.keep_last,
+                        config.checkpoint.keep_every);
+  // Waits for the shard writes in flight (background saves) and commits them.
+  auto flush_saves = [&] {
+    if (!saves.in_flight()) return;
+    control::WorkPlan flush;
+    flush.kind = control::WorkPlan::kFlush;
+    saves.absorb(workers.run(flush));
+    if (saves.in_flight()) {
+      throw RuntimeError("checkpoint: the workers did not report every shard after a flush");
+    }
+  };
+  // Puts a save of the state after `step` steps into `plan`.
   auto plan_save = [&](control::WorkPlan& plan, int64_t step) {
-    const std::string partial = checkpoints::begin_checkpoint(run.checkpoints(), step);
+    flush_saves();  // one save in flight at a time
+    const std::string partial = saves.begin(step);
     if (partial.size() >= sizeof(plan.checkpoint_folder)) {
       checkpoints::abort_checkpoint(run.checkpoints(), step);
       throw InputError(
@@ -112,24 +120,16 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
                       run.root(), partial.size()));
     }
     std::snprintf(plan.checkpoint_folder, sizeof(plan.checkpoint_folder), "%s", partial.c_str());
+    plan.checkpoint_step = step;
   };
-  // Commits the shards the workers reported: manifest last, then `latest` (two-phase commit).
-  auto commit_save = [&](const std::vector<control::WorkReport>& reports, int64_t step) {
-    std::vector<checkpoints::ManifestFile> files;
-    for (const auto& report : reports) {
-      if (report.saved_file[0] != '\0')
-        files.push_back({report.saved_file, report.saved_size, report.saved_crc32});
-    }
+  // The coordinator's record of the save just planned: the curriculum after its step.
+  auto describe_save = [&](int64_t step) {
     checkpoints::CheckpointMeta meta;
     meta.step = step;
     meta.json_state = run_state_json(curriculum.position(), config.parallel.dp, config.parallel.sp,
                                      config.parallel.tp);
     meta.config_toml = to_toml(config);
-    checkpoints::commit_checkpoint(run.checkpoints(), meta, files);
-    checkpoints::apply_retention(run.checkpoints(), config.checkpoint.keep_last,
-                                 config.checkpoint.keep_every);
-    last_saved_step = step;
-    fmt::print("checkpoint: step {} saved\n", step);
+    saves.describe(std::move(meta));
   };
 
   bool stop_requested = false;
@@ -163,7 +163,8 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     const std::vector<control::WorkReport> reports = workers.run(plan);
     const double wall = std::chrono::duration<double>(Clock::now() - step_start).count();
     const bool stage_changed = curriculum.record_step(reports.front().step.loss);
-    if (periodic || stop_here) commit_save(reports, next);
+    if (periodic || stop_here) describe_save(next);
+    saves.absorb(reports);
 
     if (curriculum.position().step % config.training.log_every == 0 || stage_changed) {
       const double flops =
@@ -199,11 +200,15 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
     }
   }
   // The end of the run (or a stop between periodic saves): save the final state.
-  if (last_saved_step != curriculum.position().step && curriculum.position().step > first_step) {
+  flush_saves();
+  const int64_t final_step = curriculum.position().step;
+  if (saves.last_committed_step() != final_step && final_step > first_step) {
     control::WorkPlan plan;
     plan.kind = control::WorkPlan::kSave;
-    plan_save(plan, curriculum.position().step);
-    commit_save(workers.run(plan), curriculum.position().step);
+    plan_save(plan, final_step);
+    describe_save(final_step);
+    saves.absorb(workers.run(plan));
+    flush_saves();
   }
   workers.stop();
   fmt::print("done: {} steps, run folder {}\n", curriculum.position().step, run.root());

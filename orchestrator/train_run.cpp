@@ -165,7 +165,7 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     }
     const auto& coords = groups->coords();
     const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
-    const bool writer = groups->worker_rank() == 0;
+    const bool writer = coords.dp_rank == 0 && coords.sp_rank == 0;  // one file per tp rank
     WorkerEngine engine(config, shards,
                         training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
                         data_rank, groups->worker_rank(), writer);

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "checkpoints/checkpoint_reader.h"
@@ -50,38 +51,61 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   expected_samples_consumed_ = samples_consumed;
 }
 
-void WorkerEngine::write_checkpoint_shard(const char* folder, control::WorkReport& report) {
-  std::vector<checkpoints::TensorRecord> records = training::snapshot_training_state(trainer_);
+namespace {
+
+// Copies a finished shard write into the report.
+void attach(const std::optional<checkpoints::ShardWriteResult>& result,
+            control::WorkReport& report) {
+  if (!result) return;
+  report.saved_step = result->step;
+  std::snprintf(report.saved_file, sizeof(report.saved_file), "%s", result->file.name.c_str());
+  report.saved_size = result->file.size;
+  report.saved_crc32 = result->file.crc32;
+  std::snprintf(report.save_error, sizeof(report.save_error), "%s", result->error.c_str());
+  report.save_write_seconds = result->seconds;
+}
+
+}  // namespace
+
+std::string WorkerEngine::shard_file_name() const {
+  const auto& tp = trainer_.parallel().model.tp;
+  return fmt::format("state-tp{}-of-{}.h5", tp.rank(), tp.size());
+}
+
+void WorkerEngine::start_save(const control::WorkPlan& plan, control::WorkReport& report) {
   if (!writes_checkpoint_) return;
-  const checkpoints::ManifestFile file =
-      checkpoints::write_shard_into(folder, {"model-tp0-of-1.h5", std::move(records)});
-  std::snprintf(report.saved_file, sizeof(report.saved_file), "%s", file.name.c_str());
-  report.saved_size = file.size;
-  report.saved_crc32 = file.crc32;
+  const auto started = std::chrono::steady_clock::now();
+  shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder,
+                      {shard_file_name(), training::snapshot_training_state(trainer_)});
+  if (!config_.checkpoint.async) attach(shard_writer_.wait(), report);
+  report.save_blocked_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
-  if (plan.kind == control::WorkPlan::kSave) {
-    control::WorkReport report;
-    report.worker_rank = worker_rank_;
-    write_checkpoint_shard(plan.checkpoint_folder, report);
-    return report;
-  }
-  ensure_loader(plan.step.stage, plan.samples_consumed);
-  const data::LoadedBatch loaded = loader_->next();
-  const StageConfig& stage = config_.curriculum.stages.at(static_cast<size_t>(plan.step.stage));
-  expected_samples_consumed_ = plan.samples_consumed + stage.global_batch;
-
   control::WorkReport report;
   report.worker_rank = worker_rank_;
-  report.step = trainer_.train_step(loaded.batch, plan.step);
-  report.data_wait_seconds = loaded.wait_seconds;
-  report.bucket[0] = loaded.batch.bucket.frames;
-  report.bucket[1] = loaded.batch.bucket.height;
-  report.bucket[2] = loaded.batch.bucket.width;
-  report.tokens_per_sample = loaded.batch.grid.tokens();
+  if (plan.kind == control::WorkPlan::kFlush) {
+    attach(shard_writer_.wait(), report);
+    return report;
+  }
+  if (plan.kind == control::WorkPlan::kSave) {
+    start_save(plan, report);
+  } else {
+    ensure_loader(plan.step.stage, plan.samples_consumed);
+    const data::LoadedBatch loaded = loader_->next();
+    const StageConfig& stage = config_.curriculum.stages.at(static_cast<size_t>(plan.step.stage));
+    expected_samples_consumed_ = plan.samples_consumed + stage.global_batch;
 
-  if (plan.checkpoint_folder[0] != '\0') write_checkpoint_shard(plan.checkpoint_folder, report);
+    report.step = trainer_.train_step(loaded.batch, plan.step);
+    report.data_wait_seconds = loaded.wait_seconds;
+    report.bucket[0] = loaded.batch.bucket.frames;
+    report.bucket[1] = loaded.batch.bucket.height;
+    report.bucket[2] = loaded.batch.bucket.width;
+    report.tokens_per_sample = loaded.batch.grid.tokens();
+    if (plan.checkpoint_folder[0] != '\0') start_save(plan, report);
+  }
+  if (report.saved_step < 0) attach(shard_writer_.poll(), report);
   return report;
 }
 

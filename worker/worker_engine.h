@@ -1,11 +1,13 @@
 // One worker's side of a run, whatever carries the plans: builds the trainer and this rank's data
-// loader, runs a planned step, switches loaders at stage boundaries, writes its checkpoint shard.
+// loader, runs a planned step, switches loaders at stage boundaries, snapshots the state and
+// writes its checkpoint shard (in the background when checkpoint.async).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "checkpoints/background_shard_writer.h"
 #include "core/config.h"
 #include "data/loader.h"
 #include "worker/control/control_messages.h"
@@ -16,8 +18,8 @@ namespace vdit {
 class WorkerEngine {
  public:
   // `config` validated, with its curriculum stages resolved; `shards` the run's shard files.
-  // `writes_checkpoint`: this rank writes the checkpoint shard (one rank per save: the records
-  // are whole tensors gathered over tp, identical on every tp rank).
+  // `writes_checkpoint`: this rank writes a checkpoint shard, its tp rank's pieces (the ranks of
+  // dp 0 and sp 0 do: the other dp and sp ranks hold copies of the same pieces).
   WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
                training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank,
                bool writes_checkpoint);
@@ -25,16 +27,19 @@ class WorkerEngine {
   // Loads a checkpoint folder written by any mesh (every worker calls it).
   void restore(const std::string& checkpoint_folder);
 
-  // Runs a kStep plan (then saves if it names a folder) or a kSave plan. Exceptions are the
-  // caller's (the worker loop turns them into an error report).
+  // Runs a kStep plan (then starts a save if it names a folder), a kSave or a kFlush plan. The
+  // report carries a shard write that ended since the last one. Exceptions are the caller's (the
+  // worker loop turns them into an error report).
   control::WorkReport run(const control::WorkPlan& plan);
 
   training::Trainer& trainer() { return trainer_; }
 
  private:
   void ensure_loader(int64_t stage, int64_t samples_consumed);
-  // Collective over tp: gathers whole tensors; the writer rank writes them into `folder`.
-  void write_checkpoint_shard(const char* folder, control::WorkReport& report);
+  // Snapshots this rank's state and, on a writer, starts writing it into the plan's folder (and
+  // waits for the write unless checkpoint.async).
+  void start_save(const control::WorkPlan& plan, control::WorkReport& report);
+  std::string shard_file_name() const;
 
   const RunConfig& config_;
   std::vector<std::string> shards_;
@@ -42,6 +47,7 @@ class WorkerEngine {
   data::DataRank data_rank_;
   int32_t worker_rank_;
   bool writes_checkpoint_;
+  checkpoints::BackgroundShardWriter shard_writer_;
   std::unique_ptr<data::StreamingLoader> loader_;
   int64_t loader_stage_ = -1;
   int64_t expected_samples_consumed_ = -1;

@@ -65,8 +65,8 @@ TEST(ReadFullTensor, ReassemblesFusedBlocksSplitPerBlock) {
 TEST(OpenCheckpoint, ThrowsWhenPiecesDisagreeOnSplitBlocks) {
   TempRoot root;
   TensorRecord plain = testing::piece_of("model/blocks.0.attn.qkv.weight", {6, 2}, 0, 3, 3, 3.0f);
-  const std::string folder = write_checkpoint(
-      root.path(), testing::sample_meta(1), {{"tp0.h5", {fused_piece(0)}}, {"tp1.h5", {plain}}});
+  const std::string folder = write_checkpoint(root.path(), testing::sample_meta(1),
+                                              {{"tp0.h5", {fused_piece(0)}}, {"tp1.h5", {plain}}});
   EXPECT_THROW(open_checkpoint(folder), InputError);
 }
 

@@ -15,14 +15,17 @@ enum Tag : int { kTagPlan = 101, kTagReport = 102, kTagHeartbeat = 103 };
 // Coordinator -> every worker, before each step.
 struct WorkPlan {
   // kRestore: load the checkpoint in `checkpoint_folder` (before the first step of a resumed run).
-  // kSave: no step, only write the checkpoint shards into `checkpoint_folder` (and report them).
-  enum Kind : int32_t { kStep = 1, kStop = 2, kRestore = 3, kSave = 4 };
+  // kSave: no step, only start this rank's shard write for `checkpoint_step`.
+  // kFlush: no step, wait for the shard write in flight and report it.
+  enum Kind : int32_t { kStep = 1, kStop = 2, kRestore = 3, kSave = 4, kFlush = 5 };
   Kind kind = kStep;
   training::StepPlan step;
   int64_t samples_consumed = 0;  // the stage's data position at the start of this step
-  // kStep, non-empty: after the step, snapshot the state and write this rank's shard (if it is a
-  // writer) into this partial checkpoint folder. kRestore: the checkpoint folder to load.
+  // kStep with a non-empty folder, and kSave: snapshot the state (after the step) and start
+  // writing this rank's shard, if it is a writer, into this partial checkpoint folder: in the
+  // background when checkpoint.async, else before reporting. kRestore: the folder to load.
   char checkpoint_folder[1024] = {};
+  int64_t checkpoint_step = 0;  // the step the saved state is after
 };
 
 // Worker -> coordinator, after each step.
@@ -32,10 +35,17 @@ struct WorkReport {
   double data_wait_seconds = 0;
   int64_t bucket[3] = {0, 0, 0};  // T, H, W of the step's global batch
   int64_t tokens_per_sample = 0;  // whole sample, for FLOP counting
-  // A shard written for this step's checkpoint: file name (empty if none), size, CRC-32.
+  // A shard write that ended since the last report (at most one is in flight): the checkpoint
+  // step it belongs to (-1: none), then its file name, size and CRC-32, or its error.
+  int64_t saved_step = -1;
   char saved_file[256] = {};
   int64_t saved_size = 0;
   uint32_t saved_crc32 = 0;
+  char save_error[512] = {};
+  double save_write_seconds = 0;
+  // Seconds a save started by this plan held training up: the host snapshot, plus the write
+  // when checkpoint.async is off.
+  double save_blocked_seconds = 0;
   char error[512] = {};     // non-empty: the worker failed with this message and stops
   int32_t stop_signal = 0;  // a stop signal this worker received (SIGUSR1/SIGTERM/SIGINT), or 0
 };

@@ -71,6 +71,18 @@ torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& ru
   return gathered.reshape(split).transpose(0, 1).reshape(shape).contiguous();
 }
 
+PiecePlace piece_place(const ShardRule& rule, const std::vector<int64_t>& local_shape, int64_t rank,
+                       int64_t size) {
+  PiecePlace place{local_shape};
+  if (rule.style == ShardStyle::kReplicated || size == 1) return place;
+  place.split_dim = rule.style == ShardStyle::kRow ? 1 : 0;
+  place.split_blocks = rule.style == ShardStyle::kColumn ? rule.blocks : 1;
+  const size_t dim = static_cast<size_t>(place.split_dim);
+  place.global_shape[dim] = local_shape[dim] * size;
+  place.offset = rank * (local_shape[dim] / place.split_blocks);
+  return place;
+}
+
 void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank,
                            int64_t tp_size) {
   torch::NoGradGuard no_grad;

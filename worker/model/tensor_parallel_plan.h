@@ -38,6 +38,18 @@ torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int
 torch::Tensor gather_full_tensor(const torch::Tensor& local, const ShardRule& rule,
                                  const parallel::Communicator& tp);
 
+// Where one rank's piece of a parameter sits in the whole tensor, as a checkpoint stores it: cut
+// along `split_dim` (-1: the whole tensor), `split_blocks` stacked blocks each cut separately,
+// the piece starting at `offset` rows into each block.
+struct PiecePlace {
+  std::vector<int64_t> global_shape;
+  int64_t split_dim = -1;
+  int64_t split_blocks = 1;
+  int64_t offset = 0;
+};
+PiecePlace piece_place(const ShardRule& rule, const std::vector<int64_t>& local_shape, int64_t rank,
+                       int64_t size);
+
 // Copies this rank's pieces of `full` (a one-rank model of the same options) into `sharded`, so a
 // tensor-parallel model starts from exactly the weights a single-rank run would have.
 void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank,

@@ -10,16 +10,6 @@
 namespace vdit::training {
 namespace {
 
-checkpoints::TensorRecord record_of(const std::string& name, const torch::Tensor& tensor) {
-  const auto host = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  checkpoints::TensorRecord record;
-  record.name = name;
-  record.global_shape = host.sizes().vec();
-  record.shape = record.global_shape;
-  record.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
-  return record;
-}
-
 // Reads the whole tensor `name` and copies this rank's piece of it (per `rule`) into `target`.
 void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint,
                const std::string& name, const model::ShardRule& rule = {}, int64_t tp_rank = 0,
@@ -48,26 +38,43 @@ bool has_tensor(const checkpoints::LoadedCheckpoint& checkpoint, const std::stri
 
 }  // namespace
 
+void append_piece_record(std::vector<checkpoints::TensorRecord>& records, const std::string& name,
+                         const torch::Tensor& local, const model::ShardRule& rule, int64_t tp_rank,
+                         int64_t tp_size) {
+  const model::PiecePlace place = model::piece_place(rule, local.sizes().vec(), tp_rank, tp_size);
+  if (place.split_dim == -1 && tp_rank != 0) return;  // tp rank 0 stores the replicated ones
+  const auto host = local.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  checkpoints::TensorRecord record;
+  record.name = name;
+  record.global_shape = place.global_shape;
+  record.split_dim = place.split_dim;
+  record.split_blocks = place.split_blocks;
+  record.offset = place.offset;
+  record.shape = host.sizes().vec();
+  record.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  records.push_back(std::move(record));
+}
+
 std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer) {
   std::vector<checkpoints::TensorRecord> records;
   auto& optimizer = trainer.optimizer();
-  const auto& tp = trainer.parallel().model.tp;
+  const int64_t tp_rank = trainer.parallel().model.tp.rank(),
+                tp_size = trainer.parallel().model.tp_size();
   for (const auto& item : trainer.model()->named_parameters()) {
     const model::ShardRule rule = model::shard_rule_of(item.key());
-    auto whole = [&](const torch::Tensor& local) {
-      return model::gather_full_tensor(local, rule, tp);
+    auto append = [&](const std::string& name, const torch::Tensor& local,
+                      const model::ShardRule& piece_rule) {
+      append_piece_record(records, name, local, piece_rule, tp_rank, tp_size);
     };
-    records.push_back(record_of("model/" + item.key(), whole(item.value())));
-    if (trainer.ema() != nullptr) {
-      records.push_back(record_of("ema/" + item.key(), whole(trainer.ema()->shadow()[item.key()])));
-    }
+    append("model/" + item.key(), item.value(), rule);
+    if (trainer.ema() != nullptr)
+      append("ema/" + item.key(), trainer.ema()->shadow()[item.key()], rule);
     const auto found = optimizer.state().find(optimizer_state_key(item.value()));
     if (found == optimizer.state().end()) continue;  // no step taken yet
     const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
-    records.push_back(record_of("optim/exp_avg/" + item.key(), whole(state.exp_avg())));
-    records.push_back(record_of("optim/exp_avg_sq/" + item.key(), whole(state.exp_avg_sq())));
-    records.push_back(
-        record_of("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())})));
+    append("optim/exp_avg/" + item.key(), state.exp_avg(), rule);
+    append("optim/exp_avg_sq/" + item.key(), state.exp_avg_sq(), rule);
+    append("optim/step/" + item.key(), torch::tensor({static_cast<float>(state.step())}), {});
   }
   return records;
 }

@@ -6,14 +6,22 @@
 
 #include "checkpoints/loaded_checkpoint.h"
 #include "checkpoints/tensor_record.h"
+#include "worker/model/tensor_parallel_plan.h"
 #include "worker/training/trainer.h"
 
 namespace vdit::training {
 
-// Copies everything to host memory (the snapshot an async save writes while training goes on).
-// Tensor-parallel pieces are gathered into whole tensors, so the records are mesh-independent:
-// a collective over tp (every tp rank calls it, each gets the same records).
+// Copies this rank's share of the state to host memory (the snapshot a background save writes
+// while training goes on). No communication: a tensor-parallel rank stores its own piece of
+// each split parameter (with its global shape, split dim, blocks and offset) and tp rank 0 also
+// stores the replicated ones, so the tp ranks' files together hold every tensor exactly once.
 std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer);
+
+// The records of one state tensor `local` held by tp rank `tp_rank` of `tp_size` under `rule`:
+// one piece, or none when the tensor is replicated and another rank stores it.
+void append_piece_record(std::vector<checkpoints::TensorRecord>& records, const std::string& name,
+                         const torch::Tensor& local, const model::ShardRule& rule, int64_t tp_rank,
+                         int64_t tp_size);
 
 // Loads model, EMA and optimizer state, cutting this rank's tensor-parallel pieces from the whole
 // stored tensors, so a run resumes on any mesh. Throws InputError naming the checkpoint and the
