@@ -12,31 +12,52 @@ BackgroundShardWriter::~BackgroundShardWriter() {
   if (thread_.joinable()) thread_.join();
 }
 
-void BackgroundShardWriter::start(int64_t step, std::string partial_folder, ShardFile shard) {
+void BackgroundShardWriter::start(int64_t step, std::string partial_folder, std::string file_name,
+                                  Stager stage) {
   if (thread_.joinable()) {
     throw RuntimeError(fmt::format(
         "checkpoint step {}: the shard write of step {} has not been collected yet (one save "
         "in flight at a time)",
         step, result_.step));
   }
+  staged_ = false;
   done_ = false;
   result_ = ShardWriteResult{};
   result_.step = step;
-  thread_ = std::thread([this, folder = std::move(partial_folder), shard = std::move(shard)] {
+  thread_ = std::thread([this, folder = std::move(partial_folder), name = std::move(file_name),
+                         stage = std::move(stage)] {
     const auto started = std::chrono::steady_clock::now();
+    ShardFile shard{name, {}};
+    auto mark = [this](bool& flag) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      flag = true;
+      changed_.notify_all();
+    };
     try {
+      shard.tensors = stage();
+      mark(staged_);
       result_.file = write_shard_into(folder, shard);
     } catch (const std::exception& error) {
       result_.error = error.what();
     }
+    result_.tensors = std::move(shard.tensors);
     result_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    done_ = true;
+    mark(staged_);  // also when the stager threw
+    mark(done_);
   });
 }
 
+void BackgroundShardWriter::wait_staged() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return staged_; });
+}
+
 std::optional<ShardWriteResult> BackgroundShardWriter::poll() {
-  if (!thread_.joinable() || !done_) return std::nullopt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!thread_.joinable() || !done_) return std::nullopt;
+  }
   return wait();
 }
 

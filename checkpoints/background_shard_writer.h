@@ -1,11 +1,14 @@
-// Writes one rank's checkpoint shard file on a background thread while training goes on.
+// Snapshots and writes one rank's checkpoint shard on a background thread while training goes on.
 #pragma once
 
-#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "checkpoints/checkpoint_writer.h"
 
@@ -16,24 +19,32 @@ struct ShardWriteResult {
   int64_t step = 0;
   ManifestFile file;  // name, size, CRC-32 (valid when error is empty)
   std::string error;
-  double seconds = 0;  // wall time of the write, fsync included
+  double seconds = 0;  // wall time of the snapshot and the write, fsync included
+  // The tensors written, handed back so the next snapshot can reuse their buffers.
+  std::vector<TensorRecord> tensors;
 };
 
-// The caller snapshots its tensors to host memory and hands them over with start(); the write
-// (write_shard_into: the file, fsync, size and CRC-32) runs on a thread of its own. One write at a
-// time: the coordinator commits a save only after every writer reported it, and starts the next
-// one after that. Each result is handed out exactly once, by poll() or wait().
+// The thread first runs the caller's stager (it copies the training state to host records, while
+// the training thread goes on with the next forward and backward), then writes the shard
+// (write_shard_into: the file, fsync, size and CRC-32). Before the training thread changes the
+// state again it calls wait_staged(). One write at a time: the coordinator commits a save only
+// after every writer reported it, and starts the next one after that. Each result is handed out
+// exactly once, by poll() or wait().
 class BackgroundShardWriter {
  public:
+  using Stager = std::function<std::vector<TensorRecord>()>;
+
   BackgroundShardWriter() = default;
   ~BackgroundShardWriter();  // joins the write in flight (its result is dropped)
   BackgroundShardWriter(const BackgroundShardWriter&) = delete;
   BackgroundShardWriter& operator=(const BackgroundShardWriter&) = delete;
 
-  // Starts writing `shard` into `partial_folder` for checkpoint `step`. Throws RuntimeError if a
-  // write is still in flight or a result has not been taken yet.
-  void start(int64_t step, std::string partial_folder, ShardFile shard);
+  // Starts snapshotting (stage) and writing file `file_name` into `partial_folder` for checkpoint
+  // `step`. Throws RuntimeError if a write is in flight or its result has not been taken yet.
+  void start(int64_t step, std::string partial_folder, std::string file_name, Stager stage);
 
+  // Blocks until the stager of the write in flight has returned (at once if there is none).
+  void wait_staged();
   // The finished write's result, once; nullopt while it runs or when there is none.
   std::optional<ShardWriteResult> poll();
   // Waits for the write in flight; its result, or nullopt when there was none to hand out.
@@ -41,7 +52,10 @@ class BackgroundShardWriter {
 
  private:
   std::thread thread_;
-  std::atomic<bool> done_{false};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool staged_ = true;       // guarded by mutex_
+  bool done_ = false;        // guarded by mutex_
   ShardWriteResult result_;  // written by the thread before done_, read after joining it
 };
 

@@ -51,11 +51,8 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   expected_samples_consumed_ = samples_consumed;
 }
 
-namespace {
-
-// Copies a finished shard write into the report.
-void attach(const std::optional<checkpoints::ShardWriteResult>& result,
-            control::WorkReport& report) {
+void WorkerEngine::collect(std::optional<checkpoints::ShardWriteResult> result,
+                           control::WorkReport& report) {
   if (!result) return;
   report.saved_step = result->step;
   std::snprintf(report.saved_file, sizeof(report.saved_file), "%s", result->file.name.c_str());
@@ -63,9 +60,8 @@ void attach(const std::optional<checkpoints::ShardWriteResult>& result,
   report.saved_crc32 = result->file.crc32;
   std::snprintf(report.save_error, sizeof(report.save_error), "%s", result->error.c_str());
   report.save_write_seconds = result->seconds;
+  staging_ = std::move(result->tensors);
 }
-
-}  // namespace
 
 std::string WorkerEngine::shard_file_name() const {
   const auto& tp = trainer_.parallel().model.tp;
@@ -75,10 +71,14 @@ std::string WorkerEngine::shard_file_name() const {
 void WorkerEngine::start_save(const control::WorkPlan& plan, control::WorkReport& report) {
   if (!writes_checkpoint_) return;
   const auto started = std::chrono::steady_clock::now();
-  shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder,
-                      {shard_file_name(), training::snapshot_training_state(trainer_)});
-  if (!config_.checkpoint.async) attach(shard_writer_.wait(), report);
-  report.save_blocked_seconds =
+  // The snapshot runs on the writer thread, overlapping the next step's forward and backward;
+  // that step waits for it before its optimizer update (wait_staged in run()).
+  shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder, shard_file_name(),
+                      [this, staging = std::move(staging_)]() mutable {
+                        return training::snapshot_training_state(trainer_, std::move(staging));
+                      });
+  if (!config_.checkpoint.async) collect(shard_writer_.wait(), report);
+  report.save_blocked_seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
@@ -86,7 +86,7 @@ control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
   control::WorkReport report;
   report.worker_rank = worker_rank_;
   if (plan.kind == control::WorkPlan::kFlush) {
-    attach(shard_writer_.wait(), report);
+    collect(shard_writer_.wait(), report);
     return report;
   }
   if (plan.kind == control::WorkPlan::kSave) {
@@ -97,7 +97,13 @@ control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
     const StageConfig& stage = config_.curriculum.stages.at(static_cast<size_t>(plan.step.stage));
     expected_samples_consumed_ = plan.samples_consumed + stage.global_batch;
 
-    report.step = trainer_.train_step(loaded.batch, plan.step);
+    // A background snapshot must end before this step's update changes the state.
+    report.step = trainer_.train_step(loaded.batch, plan.step, [&] {
+      const auto waiting = std::chrono::steady_clock::now();
+      shard_writer_.wait_staged();
+      report.save_blocked_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count();
+    });
     report.data_wait_seconds = loaded.wait_seconds;
     report.bucket[0] = loaded.batch.bucket.frames;
     report.bucket[1] = loaded.batch.bucket.height;
@@ -105,7 +111,7 @@ control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
     report.tokens_per_sample = loaded.batch.grid.tokens();
     if (plan.checkpoint_folder[0] != '\0') start_save(plan, report);
   }
-  if (report.saved_step < 0) attach(shard_writer_.poll(), report);
+  if (report.saved_step < 0) collect(shard_writer_.poll(), report);
   return report;
 }
 

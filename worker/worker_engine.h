@@ -40,6 +40,8 @@ class WorkerEngine {
   // waits for the write unless checkpoint.async).
   void start_save(const control::WorkPlan& plan, control::WorkReport& report);
   std::string shard_file_name() const;
+  // Copies a finished shard write into the report and keeps its buffers for the next snapshot.
+  void collect(std::optional<checkpoints::ShardWriteResult> result, control::WorkReport& report);
 
   const RunConfig& config_;
   std::vector<std::string> shards_;
@@ -48,6 +50,8 @@ class WorkerEngine {
   int32_t worker_rank_;
   bool writes_checkpoint_;
   checkpoints::BackgroundShardWriter shard_writer_;
+  // The last snapshot's host buffers, reused by the next one (one state copy stays allocated).
+  std::vector<checkpoints::TensorRecord> staging_;
   std::unique_ptr<data::StreamingLoader> loader_;
   int64_t loader_stage_ = -1;
   int64_t expected_samples_consumed_ = -1;

@@ -177,7 +177,8 @@ double Trainer::reduce_and_clip_gradients() {
   return norm;
 }
 
-StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& plan) {
+StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& plan,
+                               const std::function<void()>& before_update) {
   const auto start = std::chrono::steady_clock::now();
   model_->options.checkpoint_every = plan.checkpoint_every;
   model_->train();
@@ -205,6 +206,7 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
     total.temporal_loss = losses[2].item<double>();
     total.motion_loss = losses[3].item<double>();
   }
+  if (before_update) before_update();
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(plan.lr);
   optimizer_->step();
   if (ema_) ema_->update(*model_);

@@ -5,6 +5,7 @@
 #include <torch/optim/adamw.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "core/config.h"
@@ -55,7 +56,10 @@ class Trainer {
   // same weights.
   Trainer(const RunConfig& config, torch::Device device, TrainerParallel parallel = {});
 
-  StepReport train_step(const data::LocalBatch& batch, const StepPlan& plan);
+  // `before_update` runs after backward and the gradient reduction, right before the optimizer
+  // and the EMA change the state: a background snapshot of the state must end by then.
+  StepReport train_step(const data::LocalBatch& batch, const StepPlan& plan,
+                        const std::function<void()>& before_update = {});
 
   model::VideoDiT& model() { return model_; }
   const TrainerParallel& parallel() const { return parallel_; }

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <cstring>
+
 #include "checkpoints/tensor_assembly.h"
 #include "core/error.h"
 #include "worker/model/tensor_parallel_plan.h"
@@ -40,23 +42,31 @@ bool has_tensor(const checkpoints::LoadedCheckpoint& checkpoint, const std::stri
 
 void append_piece_record(std::vector<checkpoints::TensorRecord>& records, const std::string& name,
                          const torch::Tensor& local, const model::ShardRule& rule, int64_t tp_rank,
-                         int64_t tp_size) {
+                         int64_t tp_size, checkpoints::TensorRecord* staging) {
   const model::PiecePlace place = model::piece_place(rule, local.sizes().vec(), tp_rank, tp_size);
   if (place.split_dim == -1 && tp_rank != 0) return;  // tp rank 0 stores the replicated ones
   const auto host = local.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   checkpoints::TensorRecord record;
+  if (staging != nullptr && staging->name == name &&
+      staging->values.size() == static_cast<size_t>(host.numel())) {
+    record.values = std::move(staging->values);  // already faulted in: a plain memcpy
+    std::memcpy(record.values.data(), host.data_ptr<float>(), sizeof(float) * record.values.size());
+  } else {
+    record.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
+  }
   record.name = name;
   record.global_shape = place.global_shape;
   record.split_dim = place.split_dim;
   record.split_blocks = place.split_blocks;
   record.offset = place.offset;
   record.shape = host.sizes().vec();
-  record.values.assign(host.data_ptr<float>(), host.data_ptr<float>() + host.numel());
   records.push_back(std::move(record));
 }
 
-std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer) {
+std::vector<checkpoints::TensorRecord> snapshot_training_state(
+    Trainer& trainer, std::vector<checkpoints::TensorRecord> staging) {
   std::vector<checkpoints::TensorRecord> records;
+  records.reserve(staging.size());
   auto& optimizer = trainer.optimizer();
   const int64_t tp_rank = trainer.parallel().model.tp.rank(),
                 tp_size = trainer.parallel().model.tp_size();
@@ -64,7 +74,9 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer)
     const model::ShardRule rule = model::shard_rule_of(item.key());
     auto append = [&](const std::string& name, const torch::Tensor& local,
                       const model::ShardRule& piece_rule) {
-      append_piece_record(records, name, local, piece_rule, tp_rank, tp_size);
+      const size_t next = records.size();
+      append_piece_record(records, name, local, piece_rule, tp_rank, tp_size,
+                          next < staging.size() ? &staging[next] : nullptr);
     };
     append("model/" + item.key(), item.value(), rule);
     if (trainer.ema() != nullptr)

@@ -15,13 +15,18 @@ namespace vdit::training {
 // while training goes on). No communication: a tensor-parallel rank stores its own piece of
 // each split parameter (with its global shape, split dim, blocks and offset) and tp rank 0 also
 // stores the replicated ones, so the tp ranks' files together hold every tensor exactly once.
-std::vector<checkpoints::TensorRecord> snapshot_training_state(Trainer& trainer);
+// `staging`: an earlier snapshot whose buffers are reused when it holds the same tensors (a
+// steady-state save then copies into memory that is already mapped: no allocation, no page
+// faults, which otherwise cost as much as the copy).
+std::vector<checkpoints::TensorRecord> snapshot_training_state(
+    Trainer& trainer, std::vector<checkpoints::TensorRecord> staging = {});
 
 // The records of one state tensor `local` held by tp rank `tp_rank` of `tp_size` under `rule`:
 // one piece, or none when the tensor is replicated and another rank stores it.
+// `staging` (may be null): a record of the same tensor whose values buffer is taken over.
 void append_piece_record(std::vector<checkpoints::TensorRecord>& records, const std::string& name,
                          const torch::Tensor& local, const model::ShardRule& rule, int64_t tp_rank,
-                         int64_t tp_size);
+                         int64_t tp_size, checkpoints::TensorRecord* staging = nullptr);
 
 // Loads model, EMA and optimizer state, cutting this rank's tensor-parallel pieces from the whole
 // stored tensors, so a run resumes on any mesh. Throws InputError naming the checkpoint and the
