@@ -19,6 +19,7 @@
 #include "worker/model/flop_count.h"
 #include "worker/training/device_peak.h"
 #include "worker/training/lr_schedule.h"
+#include "worker/worker_engine.h"
 
 namespace vdit::orchestrator {
 namespace {
@@ -77,6 +78,12 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
           stage.name, stage.perceptual_weight);
     }
   }
+  if (config.optimizer.zero1) {
+    const int64_t replicas = config.parallel.dp * config.parallel.sp;
+    fmt::print(replicas > 1 ? "optimizer: ZeRO-1 shards the AdamW state over {} dp x sp ranks\n"
+                            : "optimizer: zero1 has no effect with {} dp x sp rank\n",
+               replicas);
+  }
   if (config.training.precision == "bf16" && config.training.device == "cpu") {
     fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
   }
@@ -97,8 +104,8 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   const auto started = Clock::now();
   const int64_t stage_count = static_cast<int64_t>(curriculum.stages().size());
   const int64_t first_step = curriculum.position().step;
-  CheckpointSaves saves(run.checkpoints(), config.parallel.tp, config.checkpoint.keep_last,
-                        config.checkpoint.keep_every);
+  CheckpointSaves saves(run.checkpoints(), WorkerEngine::checkpoint_files(config),
+                        config.checkpoint.keep_last, config.checkpoint.keep_every);
   // Waits for the shard writes in flight (background saves) and commits them.
   auto flush_saves = [&] {
     if (!saves.in_flight()) return;

@@ -131,7 +131,7 @@ int run_single_process(const TrainRequest& request, const StopSignals& signals) 
   const RunConfig config = resolve_config(request, 1);
   const RunDirectory run(request.run_dir);
   run.write_config(config);
-  WorkerEngine engine(config, resolve_shards(config, request, run), {}, data::DataRank{}, 0, true);
+  WorkerEngine engine(config, resolve_shards(config, request, run), {}, data::DataRank{}, 0);
   InProcessWorkerLink link(engine);
   return run_coordinator(config, run, request.resume, link, signals);
 }
@@ -165,10 +165,9 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     }
     const auto& coords = groups->coords();
     const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
-    const bool writer = coords.dp_rank == 0 && coords.sp_rank == 0;  // one file per tp rank
     WorkerEngine engine(config, shards,
                         training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
-                        data_rank, groups->worker_rank(), writer);
+                        data_rank, groups->worker_rank());
     const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
     const bool threads = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
     run_worker_loop(engine, channel, threads ? timeout / 4 : 0.0, signals);

@@ -14,13 +14,19 @@ namespace vdit {
 
 WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
                            training::TrainerParallel parallel, data::DataRank data_rank,
-                           int32_t worker_rank, bool writes_checkpoint)
+                           int32_t worker_rank)
     : config_(config),
       shards_(std::move(shards)),
       trainer_(config, torch::kCPU, std::move(parallel)),
       data_rank_(data_rank),
       worker_rank_(worker_rank),
-      writes_checkpoint_(writes_checkpoint) {}
+      writes_weights_(data_rank.dp_rank == 0 && data_rank.sp_rank == 0),
+      writes_checkpoint_(writes_weights_ || trainer_.zero1()) {}
+
+int64_t WorkerEngine::checkpoint_files(const RunConfig& config) {
+  const int64_t replicas = config.parallel.dp * config.parallel.sp;
+  return config.parallel.tp * (config.optimizer.zero1 && replicas > 1 ? replicas : 1);
+}
 
 void WorkerEngine::restore(const std::string& checkpoint_folder) {
   training::restore_training_state(trainer_, checkpoints::open_checkpoint(checkpoint_folder));
@@ -65,7 +71,8 @@ void WorkerEngine::collect(std::optional<checkpoints::ShardWriteResult> result,
 
 std::string WorkerEngine::shard_file_name() const {
   const auto& tp = trainer_.parallel().model.tp;
-  return fmt::format("state-tp{}-of-{}.h5", tp.rank(), tp.size());
+  if (writes_weights_) return fmt::format("state-tp{}-of-{}.h5", tp.rank(), tp.size());
+  return fmt::format("optim-dp{}-sp{}-tp{}.h5", data_rank_.dp_rank, data_rank_.sp_rank, tp.rank());
 }
 
 void WorkerEngine::start_save(const control::WorkPlan& plan, control::WorkReport& report) {
@@ -75,7 +82,8 @@ void WorkerEngine::start_save(const control::WorkPlan& plan, control::WorkReport
   // that step waits for it before its optimizer update (wait_staged in run()).
   shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder, shard_file_name(),
                       [this, staging = std::move(staging_)]() mutable {
-                        return training::snapshot_training_state(trainer_, std::move(staging));
+                        return training::snapshot_training_state(trainer_, writes_weights_,
+                                                                 std::move(staging));
                       });
   if (!config_.checkpoint.async) collect(shard_writer_.wait(), report);
   report.save_blocked_seconds +=

@@ -18,11 +18,13 @@ namespace vdit {
 class WorkerEngine {
  public:
   // `config` validated, with its curriculum stages resolved; `shards` the run's shard files.
-  // `writes_checkpoint`: this rank writes a checkpoint shard, its tp rank's pieces (the ranks of
-  // dp 0 and sp 0 do: the other dp and sp ranks hold copies of the same pieces).
   WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
-               training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank,
-               bool writes_checkpoint);
+               training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank);
+
+  // The shard files of one complete checkpoint of this config. The dp 0 / sp 0 rank of each tp
+  // rank writes its pieces of weights, EMA and AdamW state (the other dp and sp ranks hold
+  // copies); under ZeRO-1 every other rank also writes its share of the AdamW state.
+  static int64_t checkpoint_files(const RunConfig& config);
 
   // Loads a checkpoint folder written by any mesh (every worker calls it).
   void restore(const std::string& checkpoint_folder);
@@ -48,7 +50,8 @@ class WorkerEngine {
   training::Trainer trainer_;
   data::DataRank data_rank_;
   int32_t worker_rank_;
-  bool writes_checkpoint_;
+  bool writes_weights_;     // dp 0 and sp 0: model and EMA pieces (and its optimizer state)
+  bool writes_checkpoint_;  // writes a shard file: weights, or a ZeRO-1 optimizer share
   checkpoints::BackgroundShardWriter shard_writer_;
   // The last snapshot's host buffers, reused by the next one (one state copy stays allocated).
   std::vector<checkpoints::TensorRecord> staging_;

@@ -70,7 +70,7 @@ class Bench {
     const std::string folder = vdit::checkpoints::begin_checkpoint(root_.string(), step);
     vdit::checkpoints::ShardFile shard{
         "state-tp0-of-1.h5",
-        vdit::training::snapshot_training_state(trainer_, std::move(sync_staging_))};
+        vdit::training::snapshot_training_state(trainer_, true, std::move(sync_staging_))};
     const int64_t bytes = vdit::checkpoints::write_shard_into(folder, shard).size;
     const double seconds = seconds_since(start);
     sync_staging_ = std::move(shard.tensors);
@@ -88,10 +88,10 @@ class Bench {
     const std::string folder = vdit::checkpoints::begin_checkpoint(root_.string(), step);
     Background measured;
     const auto start = Clock::now();
-    writer_.start(step, folder, "state-tp0-of-1.h5",
-                  [this, staging = std::move(async_staging_)]() mutable {
-                    return vdit::training::snapshot_training_state(trainer_, std::move(staging));
-                  });
+    writer_.start(
+        step, folder, "state-tp0-of-1.h5", [this, staging = std::move(async_staging_)]() mutable {
+          return vdit::training::snapshot_training_state(trainer_, true, std::move(staging));
+        });
     measured.blocked = seconds_since(start);
     this->step([&] {
       const auto waiting = Clock::now();

@@ -88,6 +88,40 @@ TEST_F(MpiCheckpoint, ResumeOnAnotherMeshAcrossAStageBoundaryMatchesOneRank) {
   EXPECT_TRUE(testing::tensors_close(actual, expected, 1e-5, &mismatch)) << mismatch;
 }
 
+TEST_F(MpiCheckpoint, ZeroOneTrainsLikePlainDataParallelAndItsShardsResumeOnAnotherMesh) {
+  const fs::path plain = root_ / "plain", zero = root_ / "zero", resharded = root_ / "resharded";
+  const std::string dp2 = " --set parallel.dp=2", zero1 = " --set optimizer.zero1=true";
+  const JobResult reference =
+      run_job(mpirun_vdit(3) + train(plain) + kTwelveSteps + dp2, root_ / "plain.log");
+  ASSERT_EQ(reference.exit_code, 0) << reference.output;
+  for (const char* stop : {" --set training.stop_after_steps=6", ""}) {
+    const JobResult part = run_job(mpirun_vdit(3) + train(zero) + kTwelveSteps + dp2 + zero1 + stop,
+                                   root_ / "zero.log");
+    ASSERT_EQ(part.exit_code, 0) << part.output;
+    EXPECT_NE(part.output.find("ZeRO-1 shards the AdamW state over 2"), std::string::npos);
+  }
+  // Each parameter is updated by its owner and broadcast: the same bits as plain dp, and the
+  // AdamW moments, split between the two files, reassemble to plain dp's.
+  const auto expected = latest_tensors(plain, ""), actual = latest_tensors(zero, "");
+  ASSERT_FALSE(expected.empty());
+  ASSERT_EQ(expected.size(), actual.size());
+  for (const auto& [name, values] : expected) EXPECT_EQ(actual.at(name), values) << name;
+  const fs::path halfway = zero / "checkpoints" / "step_000000006";
+  EXPECT_TRUE(fs::exists(halfway / "state-tp0-of-1.h5"));
+  EXPECT_TRUE(fs::exists(halfway / "optim-dp1-sp0-tp0.h5"));
+
+  // The ZeRO-1 checkpoint of step 6 resumes on tp 2 without ZeRO.
+  const JobResult moved = run_job(mpirun_vdit(3) + train(resharded) + kTwelveSteps +
+                                      " --set parallel.tp=2 --resume " + halfway.string(),
+                                  root_ / "resharded.log");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  auto plain_model = latest_tensors(plain), resharded_model = latest_tensors(resharded);
+  drop_key_biases(plain_model);
+  drop_key_biases(resharded_model);
+  std::string mismatch;
+  EXPECT_TRUE(testing::tensors_close(resharded_model, plain_model, 1e-5, &mismatch)) << mismatch;
+}
+
 // The step of the last line of metrics.jsonl: the last step the coordinator finished.
 int64_t last_logged_step(const fs::path& run_dir) {
   std::ifstream metrics(run_dir / "metrics.jsonl");

@@ -10,6 +10,7 @@
 #include "worker/diffusion/counter_noise.h"
 #include "worker/model/tensor_parallel_plan.h"
 #include "worker/training/stage_losses.h"
+#include "worker/training/zero_partition.h"
 
 namespace vdit::training {
 namespace {
@@ -59,11 +60,21 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
     gradient_reducer_ = std::make_unique<parallel::BucketedAllReducer>(parallel_.dp_sp);
   }
   const OptimizerConfig& o = config.optimizer;
-  optimizer_ = std::make_unique<torch::optim::AdamW>(model_->parameters(),
-                                                     torch::optim::AdamWOptions(o.lr)
-                                                         .betas({o.beta1, o.beta2})
-                                                         .eps(o.eps)
-                                                         .weight_decay(o.weight_decay));
+  std::vector<torch::Tensor> updated = model_->parameters();
+  if (o.zero1 && parallel_.dp_sp.size() > 1) {
+    std::vector<int64_t> numels;
+    for (const auto& parameter : updated) numels.push_back(parameter.numel());
+    owners_ = assign_parameter_owners(numels, parallel_.dp_sp.size());
+    std::vector<torch::Tensor> owned;
+    for (size_t i = 0; i < updated.size(); ++i) {
+      if (owns_optimizer_state(i)) owned.push_back(updated[i]);
+    }
+    updated = std::move(owned);
+  }
+  optimizer_ = std::make_unique<torch::optim::AdamW>(updated, torch::optim::AdamWOptions(o.lr)
+                                                                  .betas({o.beta1, o.beta2})
+                                                                  .eps(o.eps)
+                                                                  .weight_decay(o.weight_decay));
   if (o.ema_decay > 0) ema_ = std::make_unique<ExponentialMovingAverage>(*model_, o.ema_decay);
 }
 
@@ -182,7 +193,7 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   const auto start = std::chrono::steady_clock::now();
   model_->options.checkpoint_every = plan.checkpoint_every;
   model_->train();
-  optimizer_->zero_grad();
+  model_->zero_grad();  // every parameter: under ZeRO-1 the optimizer holds only its share
   const int64_t micro =
       config_.training.micro_batch > 0 ? config_.training.micro_batch : batch.batch;
   StepReport total;
@@ -209,6 +220,7 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   if (before_update) before_update();
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(plan.lr);
   optimizer_->step();
+  if (zero1()) broadcast_owned_parameters();
   if (ema_) ema_->update(*model_);
   total.step = plan.step;
   total.samples = batch.batch;
@@ -216,6 +228,28 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   total.step_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
+}
+
+void Trainer::broadcast_owned_parameters() {
+  torch::NoGradGuard no_grad;
+  const std::vector<torch::Tensor> parameters = model_->parameters();
+  for (int owner = 0; owner < parallel_.dp_sp.size(); ++owner) {
+    std::vector<torch::Tensor> mine;
+    for (size_t i = 0; i < parameters.size(); ++i) {
+      if (owners_[i] == owner) mine.push_back(parameters[i]);
+    }
+    if (mine.empty()) continue;
+    std::vector<torch::Tensor> flat_views;
+    for (const auto& parameter : mine) flat_views.push_back(parameter.reshape({-1}));
+    auto flat = torch::cat(flat_views);  // (sum of numels,): the owner's values, else overwritten
+    parallel_.dp_sp.broadcast(flat, owner);
+    if (owner == parallel_.dp_sp.rank()) continue;
+    int64_t offset = 0;
+    for (auto& parameter : mine) {
+      parameter.copy_(flat.narrow(0, offset, parameter.numel()).view_as(parameter));
+      offset += parameter.numel();
+    }
+  }
 }
 
 }  // namespace vdit::training

@@ -65,6 +65,13 @@ class Trainer {
   const TrainerParallel& parallel() const { return parallel_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   ExponentialMovingAverage* ema() { return ema_.get(); }  // null when optimizer.ema_decay = 0
+  // ZeRO-1 (optimizer.zero1 with more than one dp x sp rank): the optimizer holds and updates only
+  // the parameters this rank owns, then every owner broadcasts its updated parameters.
+  bool zero1() const { return !owners_.empty(); }
+  // Whether this rank keeps the AdamW state of parameter `index` (model()->parameters() order).
+  bool owns_optimizer_state(size_t index) const {
+    return owners_.empty() || owners_[index] == parallel_.dp_sp.rank();
+  }
   const diffusion::GaussianDiffusion& diffusion() const { return diffusion_; }
 
  private:
@@ -80,8 +87,12 @@ class Trainer {
   // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and
   // returns the norm before clipping.
   double reduce_and_clip_gradients();
+  // ZeRO-1: each owner sends its freshly updated parameters to the rest of dp x sp (one
+  // broadcast per owner of all its parameters, flattened).
+  void broadcast_owned_parameters();
 
   const RunConfig& config_;
+  std::vector<int> owners_;  // ZeRO-1 owner (dp x sp rank) per parameter; empty = off
   torch::Device device_;
   TrainerParallel parallel_;
   std::unique_ptr<parallel::BucketedAllReducer> gradient_reducer_;

@@ -64,7 +64,7 @@ void append_piece_record(std::vector<checkpoints::TensorRecord>& records, const 
 }
 
 std::vector<checkpoints::TensorRecord> snapshot_training_state(
-    Trainer& trainer, std::vector<checkpoints::TensorRecord> staging) {
+    Trainer& trainer, bool with_weights, std::vector<checkpoints::TensorRecord> staging) {
   std::vector<checkpoints::TensorRecord> records;
   records.reserve(staging.size());
   auto& optimizer = trainer.optimizer();
@@ -78,9 +78,11 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(
       append_piece_record(records, name, local, piece_rule, tp_rank, tp_size,
                           next < staging.size() ? &staging[next] : nullptr);
     };
-    append("model/" + item.key(), item.value(), rule);
-    if (trainer.ema() != nullptr)
-      append("ema/" + item.key(), trainer.ema()->shadow()[item.key()], rule);
+    if (with_weights) {
+      append("model/" + item.key(), item.value(), rule);
+      if (trainer.ema() != nullptr)
+        append("ema/" + item.key(), trainer.ema()->shadow()[item.key()], rule);
+    }
     const auto found = optimizer.state().find(optimizer_state_key(item.value()));
     if (found == optimizer.state().end()) continue;  // no step taken yet
     const auto& state = static_cast<const torch::optim::AdamWParamState&>(*found->second);
@@ -95,6 +97,7 @@ void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoin
   auto& optimizer = trainer.optimizer();
   const int64_t tp_rank = trainer.parallel().model.tp.rank(),
                 tp_size = trainer.parallel().model.tp_size();
+  size_t index = 0;
   for (auto& item : trainer.model()->named_parameters()) {
     const model::ShardRule rule = model::shard_rule_of(item.key());
     copy_into(item.value(), checkpoint, "model/" + item.key(), rule, tp_rank, tp_size);
@@ -102,6 +105,7 @@ void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoin
       copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key(), rule, tp_rank,
                 tp_size);
     }
+    if (!trainer.owns_optimizer_state(index++)) continue;  // another ZeRO-1 rank's share
     if (!has_tensor(checkpoint, "optim/step/" + item.key())) continue;
     auto state = std::make_unique<torch::optim::AdamWParamState>();
     state->exp_avg(torch::zeros_like(item.value()));
