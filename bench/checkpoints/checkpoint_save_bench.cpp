@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   const std::string preset = argc > 1 ? argv[1] : "vdit-s";
   const int repeats = argc > 2 ? std::stoi(argv[2]) : 3;
   const fs::path root = argc > 3 ? argv[3] : "/tmp/vdit-ckpt-bench";
+  // One compute thread, as each rank runs under mpirun: the writer thread gets the other core.
+  at::set_num_threads(1);
   vdit::RunConfig config = vdit::parse_run_config("", "bench", {"model.preset=" + preset});
   vdit::resolve_and_validate(config);
   fs::remove_all(root);
