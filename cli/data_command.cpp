@@ -63,7 +63,8 @@ constexpr const char* kInspectUsage =
     "usage: vdit data inspect [--captions N] SHARD...\n\n"
     "Validates every shard (format, version, space, patch, dtypes, shapes) and prints a summary.\n"
     "Exits with 2 if any shard is invalid, naming the file, dataset and problem.\n\n"
-    "  --captions N   decoded captions shown per bucket (default 3)\n";
+    "  --captions N   decoded captions shown per bucket (default 3); for RGB clips of 2+ frames\n"
+    "                 also their motion: the foreground centroid in the first and last frame\n";
 
 // Flags as --name value or --name=value; everything else is positional.
 struct ParsedArgs {

@@ -5,8 +5,27 @@
 #include <algorithm>
 
 #include "data/caption_tokenizer.h"
+#include "data/motion_track.h"
+#include "data/patchify.h"
 
 namespace vdit::data {
+namespace {
+
+// How far the foreground of an RGB pixel clip moves, e.g. "motion: centroid (23.0,22.5) frame 0
+// -> ...". Empty for latents, other channel counts and single frames, where it means nothing.
+std::string clip_motion(ShardReader& reader, const BucketShape& shape, int64_t row) {
+  const ShardHeader& header = reader.info().header;
+  if (header.space != TokenSpace::kPixel || header.channels != 3 || shape.frames < 2) return "";
+  RgbVideo video{static_cast<int>(shape.frames),
+                 static_cast<int>(shape.height),
+                 static_cast<int>(shape.width),
+                 {}};
+  video.pixels = unpatchify_hwc(reader.read_pixel_tokens(shape, row), shape, 3, header.patch);
+  const std::string what = fmt::format("{}: bucket {} sample {}", reader.path(), shape.name(), row);
+  return fmt::format("        motion: {}\n", describe_motion(track_motion(video, {}, what)));
+}
+
+}  // namespace
 
 std::string summarize_shard(ShardReader& reader, int captions_per_bucket) {
   const ShardInfo& info = reader.info();
@@ -44,6 +63,7 @@ std::string summarize_shard(ShardReader& reader, int captions_per_bucket) {
       } else {
         text += fmt::format("    [{}] {}\n", row, source);
       }
+      text += clip_motion(reader, bucket.shape, row);
     }
   }
   return text;

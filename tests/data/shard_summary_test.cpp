@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "data/caption_tokenizer.h"
+#include "data/synthetic_videos.h"
 #include "tests/data/shard_test_utils.h"
 
 namespace vdit::data {
@@ -31,6 +32,27 @@ TEST(ShardSummary, ListsHeaderBucketsDatasetsAndDecodedCaptions) {
                                                      << summary;
   }
   EXPECT_EQ(summary.find("clip 2"), std::string::npos);
+}
+
+TEST(ShardSummary, ShowsMotionOfMultiFrameRgbClipsOnly) {
+  shard_test::TempDir dir("vdit-summary-motion");
+  SynthOptions options;
+  options.out_dir = dir.file("synth");
+  options.clips_per_bucket = 3;
+  options.buckets = {{1, 16, 16}, {4, 16, 16}};
+  const std::vector<std::string> paths = write_synthetic_dataset(options);
+  ShardReader reader = ShardReader::open(paths.at(0));
+  const std::string summary = summarize_shard(reader, 2);
+  // Two shown clips of the 4-frame bucket get a motion line each; the still images none.
+  size_t motion_lines = 0;
+  for (size_t at = summary.find("motion: "); at != std::string::npos;
+       at = summary.find("motion: ", at + 1)) {
+    ++motion_lines;
+  }
+  EXPECT_EQ(motion_lines, 2u) << summary;
+  EXPECT_LT(summary.find("bucket 4x16x16"), summary.find("motion: ")) << summary;
+  EXPECT_NE(summary.find("frame 0 -> ("), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" frame 3, moved dx="), std::string::npos) << summary;
 }
 
 }  // namespace
