@@ -33,16 +33,20 @@ void BackgroundShardWriter::start(int64_t step, std::string partial_folder, std:
       flag = true;
       changed_.notify_all();
     };
+    auto seconds_since = [](std::chrono::steady_clock::time_point start) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
     try {
       shard.tensors = stage();
+      result_.snapshot_seconds = seconds_since(started);
       mark(staged_);
+      const auto writing = std::chrono::steady_clock::now();
       result_.file = write_shard_into(folder, shard);
+      result_.seconds = seconds_since(writing);
     } catch (const std::exception& error) {
       result_.error = error.what();
     }
     result_.tensors = std::move(shard.tensors);
-    result_.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     mark(staged_);  // also when the stager threw
     mark(done_);
   });

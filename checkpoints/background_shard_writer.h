@@ -19,7 +19,8 @@ struct ShardWriteResult {
   int64_t step = 0;
   ManifestFile file;  // name, size, CRC-32 (valid when error is empty)
   std::string error;
-  double seconds = 0;  // wall time of the snapshot and the write, fsync included
+  double snapshot_seconds = 0;  // the stager: copying the state to host records
+  double seconds = 0;           // the write after it: file, fsync, CRC-32
   // The tensors written, handed back so the next snapshot can reuse their buffers.
   std::vector<TensorRecord> tensors;
 };
