@@ -20,9 +20,11 @@ torch::Tensor sincos_3d(PatchGrid grid, int64_t dim, int64_t begin, int64_t coun
   const int64_t spatial_dim = 2 * (dim / 6);
   const int64_t temporal_dim = dim - 2 * spatial_dim;
   const auto index = torch::arange(begin, begin + count, torch::kInt64);  // token ids in (t, h, w)
-  const auto w = index % grid.width;
-  const auto h = (index / grid.width) % grid.height;
-  const auto t = index / (grid.width * grid.height);
+  // Floor division: `/` on an integer tensor is true division in LibTorch and would give every
+  // token of a frame a different, fractional t (and h), blurring which frame a token is in.
+  const auto w = index.remainder(grid.width);
+  const auto h = index.div(grid.width, "floor").remainder(grid.height);
+  const auto t = index.div(grid.width * grid.height, "floor");
   return torch::cat(
              {sincos_1d(t, temporal_dim), sincos_1d(h, spatial_dim), sincos_1d(w, spatial_dim)}, 1)
       .to(torch::kFloat32);  // (count, dim)
