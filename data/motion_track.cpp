@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -9,58 +10,64 @@
 namespace vdit::data {
 namespace {
 
-struct ColorBin {
-  int64_t count = 0;
-  std::array<double, 3> sum{};
-};
-
-// The most common binned colour on the border of one frame [H, W, 3], averaged within its bin.
-std::array<uint8_t, 3> border_background(const uint8_t* frame, int height, int width, int bin) {
-  const int bins_per_channel = 255 / bin + 1;
-  std::vector<ColorBin> bins(static_cast<size_t>(bins_per_channel) * bins_per_channel *
-                             bins_per_channel);
-  auto count = [&](int y, int x) {
+// Per-channel median of the border pixels of one frame [H, W, 3].
+std::array<uint8_t, 3> border_background(const uint8_t* frame, int height, int width) {
+  std::array<std::vector<uint8_t>, 3> channels;
+  auto add = [&](int y, int x) {
     const uint8_t* rgb = frame + (static_cast<size_t>(y) * width + x) * 3;
-    const size_t key =
-        (static_cast<size_t>(rgb[0] / bin) * bins_per_channel + rgb[1] / bin) * bins_per_channel +
-        rgb[2] / bin;
-    ++bins[key].count;
-    for (int c = 0; c < 3; ++c) bins[key].sum[c] += rgb[c];
+    for (size_t c = 0; c < 3; ++c) channels[c].push_back(rgb[c]);
   };
   for (int x = 0; x < width; ++x) {
-    count(0, x);
-    if (height > 1) count(height - 1, x);
+    add(0, x);
+    if (height > 1) add(height - 1, x);
   }
   for (int y = 1; y + 1 < height; ++y) {
-    count(y, 0);
-    if (width > 1) count(y, width - 1);
-  }
-  const ColorBin* best = &bins.front();
-  for (const ColorBin& candidate : bins) {
-    if (candidate.count > best->count) best = &candidate;
+    add(y, 0);
+    if (width > 1) add(y, width - 1);
   }
   std::array<uint8_t, 3> background{};
-  for (int c = 0; c < 3; ++c) {
-    background[c] = static_cast<uint8_t>(std::lround(best->sum[c] / best->count));
+  for (size_t c = 0; c < 3; ++c) {
+    auto middle = channels[c].begin() + static_cast<std::ptrdiff_t>(channels[c].size() / 2);
+    std::nth_element(channels[c].begin(), middle, channels[c].end());
+    background[c] = *middle;
   }
   return background;
+}
+
+// [H, W] 0/1: pixels farther than the threshold from the background.
+std::vector<uint8_t> far_from_background(const uint8_t* frame, int height, int width,
+                                         const std::array<uint8_t, 3>& background,
+                                         double threshold) {
+  std::vector<uint8_t> far(static_cast<size_t>(height) * width, 0);
+  for (size_t pixel = 0; pixel < far.size(); ++pixel) {
+    double distance_squared = 0;
+    for (size_t c = 0; c < 3; ++c) {
+      const double difference = static_cast<double>(frame[pixel * 3 + c]) - background[c];
+      distance_squared += difference * difference;
+    }
+    far[pixel] = distance_squared > threshold * threshold;
+  }
+  return far;
 }
 
 FrameCentroid frame_centroid(const uint8_t* frame, int height, int width,
                              const MotionTrackOptions& options) {
   FrameCentroid centroid;
-  centroid.background = border_background(frame, height, width, options.background_bin);
-  const double threshold_squared = options.foreground_distance * options.foreground_distance;
+  centroid.background = border_background(frame, height, width);
+  const std::vector<uint8_t> far =
+      far_from_background(frame, height, width, centroid.background, options.foreground_distance);
+  auto is_far = [&](int y, int x) {
+    return y >= 0 && y < height && x >= 0 && x < width && far[static_cast<size_t>(y) * width + x];
+  };
   double x_sum = 0, y_sum = 0;
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
-      const uint8_t* rgb = frame + (static_cast<size_t>(y) * width + x) * 3;
-      double distance_squared = 0;
-      for (int c = 0; c < 3; ++c) {
-        const double difference = static_cast<double>(rgb[c]) - centroid.background[c];
-        distance_squared += difference * difference;
+      if (!is_far(y, x)) continue;
+      int neighbourhood = 0;
+      for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) neighbourhood += is_far(y + dy, x + dx);
       }
-      if (distance_squared <= threshold_squared) continue;
+      if (neighbourhood < options.min_foreground_neighbourhood) continue;
       ++centroid.foreground_pixels;
       x_sum += x + 0.5;
       y_sum += y + 0.5;
@@ -74,13 +81,14 @@ FrameCentroid frame_centroid(const uint8_t* frame, int height, int width,
 }
 
 void validate_options(const MotionTrackOptions& options, const std::string& what) {
-  if (options.background_bin < 1 || options.background_bin > 256) {
-    throw InputError(fmt::format("{}: motion tracking background_bin is {}, expected 1..256", what,
-                                 options.background_bin));
-  }
   if (!(options.foreground_distance >= 0)) {
     throw InputError(fmt::format("{}: motion tracking foreground_distance is {}, expected >= 0",
                                  what, options.foreground_distance));
+  }
+  if (options.min_foreground_neighbourhood < 1 || options.min_foreground_neighbourhood > 9) {
+    throw InputError(
+        fmt::format("{}: motion tracking min_foreground_neighbourhood is {}, expected 1..9", what,
+                    options.min_foreground_neighbourhood));
   }
 }
 
@@ -91,10 +99,10 @@ MotionTrack track_motion(const RgbVideo& video, const MotionTrackOptions& option
   validate_rgb_video(video, what);
   validate_options(options, what);
   MotionTrack track;
-  const FrameCentroid* previous = nullptr;
   for (int t = 0; t < video.frames; ++t) {
     track.frames.push_back(frame_centroid(video.frame(t), video.height, video.width, options));
   }
+  const FrameCentroid* previous = nullptr;
   for (int t = 0; t < video.frames; ++t) {
     const FrameCentroid& current = track.frames[static_cast<size_t>(t)];
     if (current.foreground_pixels == 0) continue;

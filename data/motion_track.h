@@ -13,12 +13,13 @@ namespace vdit::data {
 
 struct MotionTrackOptions {
   // A pixel is foreground when its Euclidean RGB distance to the frame's background colour is
-  // above this. The synthetic shapes are >= 100 away from their dark backgrounds; generated
-  // samples carry some residual noise, well below it.
-  double foreground_distance = 60;
-  // Background colours are counted in bins of this many levels per channel, so a noisy sampled
-  // background still has one clear most common colour.
-  int background_bin = 16;
+  // above this. Every synthetic shape colour is >= 140 away from every synthetic background;
+  // the speckle noise left in generated samples mostly stays below it.
+  double foreground_distance = 80;
+  // ... and when at least this many pixels of its 3x3 neighbourhood (itself included, 1..9) are
+  // foreground too. 5 drops isolated noise speckles; a solid shape loses at most its corner
+  // pixels, which moves no centroid of a symmetric shape.
+  int min_foreground_neighbourhood = 5;
 };
 
 struct FrameCentroid {
@@ -43,14 +44,15 @@ struct MotionTrack {
   bool tracked() const { return first_tracked >= 0 && last_tracked > first_tracked; }
 };
 
-// Per frame: the background is the most common (binned) colour on the frame's border, averaged
-// over the border pixels in that bin; the foreground is every pixel far enough from it. Two shapes
-// give the centroid of both. Throws InputError (naming `what`) for a malformed video.
+// Per frame: the background is the per-channel median of the frame's border pixels (a shape may
+// touch the border, noise may speckle it); the foreground is every pixel far enough from it with
+// enough foreground around it. Two shapes give the centroid of both. Throws InputError (naming
+// `what`) for a malformed video or options.
 MotionTrack track_motion(const RgbVideo& video, const MotionTrackOptions& options = {},
                          const std::string& what = "video");
 
 // One line for logs: "centroid (15.2,9.0) frame 0 -> (5.7,9.3) frame 7, moved dx=-9.5 dy=0.3 px
-// (path 9.6 px)", or "no foreground found" / "foreground only in frame 3".
+// (path 9.6 px)", or "no foreground found" / "foreground only in frame 3, centroid (4.0,5.5)".
 std::string describe_motion(const MotionTrack& track);
 
 }  // namespace vdit::data

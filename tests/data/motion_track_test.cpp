@@ -88,40 +88,69 @@ TEST(TrackMotion, BouncingClipHasALongerPathThanItsNetDisplacement) {
 }
 
 TEST(TrackMotion, NoisyFramesStillGiveTheCleanDisplacement) {
-  // Generated samples are never a flat colour: the background estimate must tolerate noise.
+  // Generated samples are never a flat colour: every pixel jitters and some are bright speckles.
   const std::optional<SyntheticClip> found = single_shape_clip("moving left");
   ASSERT_TRUE(found) << "no one-shape synthetic clip is moving left";
-  const SyntheticClip& clip = *found;
-  RgbVideo noisy = video_of(clip);
+  const RgbVideo clean = video_of(*found);
+  RgbVideo noisy = clean;
   SplitMix64 random(7);
-  for (uint8_t& value : noisy.pixels) {
-    const int jitter = static_cast<int>(random.below(41)) - 20;  // -20..20
-    value = static_cast<uint8_t>(std::clamp(value + jitter, 0, 255));
+  for (size_t pixel = 0; pixel < noisy.pixels.size(); pixel += 3) {
+    const bool speckle = random.below(20) == 0;  // 5% of the pixels get a random colour
+    for (size_t c = 0; c < 3; ++c) {
+      uint8_t& value = noisy.pixels[pixel + c];
+      const int jitter = static_cast<int>(random.below(41)) - 20;  // -20..20
+      value = speckle ? static_cast<uint8_t>(random.below(256))
+                      : static_cast<uint8_t>(std::clamp(value + jitter, 0, 255));
+    }
   }
-  const MotionTrack clean = track_motion(video_of(clip));
+  const MotionTrack expected = track_motion(clean);
   const MotionTrack track = track_motion(noisy);
-  EXPECT_NEAR(track.dx, clean.dx, 0.5);
-  EXPECT_NEAR(track.dy, clean.dy, 0.5);
+  EXPECT_NEAR(track.dx, expected.dx, 0.5);
+  EXPECT_NEAR(track.dy, expected.dy, 0.5);
+  EXPECT_NEAR(track.frames[0].foreground_pixels, expected.frames[0].foreground_pixels, 5);
+}
+
+// Frames of `size` x `size` pixels of grey 30 with a white `block` x `block` square whose top-left
+// corner is at `corners[t]` in frame t.
+RgbVideo moving_block(int size, int block, const std::vector<int>& corners) {
+  const int frames = static_cast<int>(corners.size());
+  RgbVideo video{frames, size, size,
+                 std::vector<uint8_t>(static_cast<size_t>(frames) * size * size * 3, 30)};
+  for (int t = 0; t < frames; ++t) {
+    for (int y = corners[t]; y < corners[t] + block; ++y) {
+      for (int x = corners[t]; x < corners[t] + block; ++x) {
+        std::fill_n(video.pixels.begin() + ((t * size + y) * size + x) * 3, 3, 250);
+      }
+    }
+  }
+  return video;
 }
 
 TEST(TrackMotion, BackgroundIsTheBorderColourWhenAShapeTouchesTheBorder) {
-  RgbVideo video{2, 8, 8, std::vector<uint8_t>(2 * 8 * 8 * 3, 30)};
-  // A white 3x3 block in the top-left corner of frame 0, in the bottom-right corner of frame 1.
-  for (int y = 0; y < 3; ++y) {
-    for (int x = 0; x < 3; ++x) {
-      std::fill_n(video.pixels.begin() + (y * 8 + x) * 3, 3, 250);
-      std::fill_n(video.pixels.begin() + 8 * 8 * 3 + ((y + 5) * 8 + x + 5) * 3, 3, 250);
-    }
-  }
-  const MotionTrack track = track_motion(video);
+  // A 4x4 block in the top-left corner of frame 0, in the bottom-right corner of frame 1.
+  const MotionTrack track = track_motion(moving_block(8, 4, {0, 4}));
   EXPECT_EQ(track.frames[0].background, (std::array<uint8_t, 3>{30, 30, 30}));
-  EXPECT_EQ(track.frames[0].foreground_pixels, 9);
-  EXPECT_DOUBLE_EQ(track.frames[0].x, 1.5);
-  EXPECT_DOUBLE_EQ(track.dx, 5);
-  EXPECT_DOUBLE_EQ(track.dy, 5);
+  // The block's 4 corner pixels have only 4 foreground pixels in their 3x3 neighbourhood.
+  EXPECT_EQ(track.frames[0].foreground_pixels, 12);
+  EXPECT_DOUBLE_EQ(track.frames[0].x, 2);
+  EXPECT_DOUBLE_EQ(track.frames[0].y, 2);
+  EXPECT_DOUBLE_EQ(track.dx, 4);
+  EXPECT_DOUBLE_EQ(track.dy, 4);
   EXPECT_EQ(
       describe_motion(track),
-      "centroid (1.5,1.5) frame 0 -> (6.5,6.5) frame 1, moved dx=5.0 dy=5.0 px (path 7.1 px)");
+      "centroid (2.0,2.0) frame 0 -> (6.0,6.0) frame 1, moved dx=4.0 dy=4.0 px (path 5.7 px)");
+}
+
+TEST(TrackMotion, IsolatedSpecklesAreNotForeground) {
+  RgbVideo video = moving_block(16, 4, {2, 3});
+  for (const int pixel : {15, 200, 255}) std::fill_n(video.pixels.begin() + pixel * 3, 3, 250);
+  const MotionTrack track = track_motion(video);
+  EXPECT_EQ(track.frames[0].foreground_pixels, 12);
+  EXPECT_DOUBLE_EQ(track.frames[0].x, 4);
+  EXPECT_DOUBLE_EQ(track.dx, 1);
+  MotionTrackOptions keep_everything;
+  keep_everything.min_foreground_neighbourhood = 1;
+  EXPECT_EQ(track_motion(video, keep_everything).frames[0].foreground_pixels, 16 + 3);
 }
 
 TEST(TrackMotion, PlainVideoReportsNoForeground) {
@@ -142,7 +171,7 @@ TEST(TrackMotion, MalformedVideoThrowsInputErrorNamingIt) {
     EXPECT_NE(std::string(error.what()).find("sample_03"), std::string::npos) << error.what();
   }
   MotionTrackOptions options;
-  options.background_bin = 0;
+  options.min_foreground_neighbourhood = 0;
   EXPECT_THROW(track_motion(RgbVideo{1, 2, 2, std::vector<uint8_t>(12, 0)}, options), InputError);
 }
 
