@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "data/motion_track.h"
 #include "orchestrator/sample_writer.h"
 
 namespace vdit::cli {
@@ -16,7 +17,8 @@ int run_sample(const Args& args) {
   std::string size = "32x32";
   po::options_description options(
       "vdit sample [options]\n\nGenerates videos from a checkpoint: an animated GIF and PNG frames "
-      "per caption");
+      "per caption, and prints how far each sample's foreground moves (centroid, first to last "
+      "frame)");
   options.add_options()("help,h", "show this help")(
       "run", po::value(&request.run_dir), "run folder: sample from its latest checkpoint")(
       "checkpoint", po::value(&request.checkpoint), "a checkpoint folder (instead of --run)")(
@@ -53,7 +55,13 @@ int run_sample(const Args& args) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (request.captions.empty()) request.captions = {"a red circle moving right"};
-  for (const auto& path : orchestrator::write_samples(request)) fmt::print("wrote {}\n", path);
+  const auto samples = orchestrator::write_samples(request);
+  for (const auto& sample : samples) fmt::print("wrote {}\n", sample.gif);
+  // Motion as numbers: the foreground centroid of the first and last frame (x right, y down).
+  for (const auto& sample : samples) {
+    fmt::print("{}: {} (\"{}\")\n", sample.name, data::describe_motion(sample.motion),
+               sample.caption);
+  }
   return kExitOk;
 }
 

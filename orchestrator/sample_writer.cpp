@@ -47,7 +47,7 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
 
 }  // namespace
 
-std::vector<std::string> write_samples(const SampleRequest& request) {
+std::vector<WrittenSample> write_samples(const SampleRequest& request) {
   const checkpoints::LoadedCheckpoint checkpoint = locate(request);
   RunConfig config =
       parse_run_config(checkpoint.config_toml, checkpoint.path + "/manifest.json (config)");
@@ -96,18 +96,23 @@ std::vector<std::string> write_samples(const SampleRequest& request) {
                                   : (request.run_dir.empty() ? checkpoint.path : request.run_dir) +
                                         fmt::format("/samples/step_{:09d}", checkpoint.step);
   std::filesystem::create_directories(out_dir);
-  std::vector<std::string> written;
+  std::vector<WrittenSample> written;
   for (size_t i = 0; i < request.captions.size(); ++i) {
     const data::RgbVideo rgb = to_rgb(videos[static_cast<int64_t>(i)]);
-    const std::string stem = fmt::format("{}/sample_{:02d}", out_dir, i);
+    WrittenSample sample;
+    sample.name = fmt::format("sample_{:02d}", i);
+    sample.caption = request.captions[i];
+    const std::string stem = out_dir + "/" + sample.name;
+    sample.gif = stem + ".gif";
     data::GifOptions gif;
     gif.scale = request.gif_scale;
-    data::write_gif(stem + ".gif", rgb, gif);
-    written.push_back(stem + ".gif");
+    data::write_gif(sample.gif, rgb, gif);
+    sample.motion = data::track_motion(rgb, {}, sample.gif);
     for (int frame = 0; frame < rgb.frames; ++frame) {
       data::write_png(fmt::format("{}_frame{:03d}.png", stem, frame), rgb, frame);
     }
     std::ofstream(stem + ".txt") << request.captions[i] << "\n";
+    written.push_back(std::move(sample));
   }
   return written;
 }

@@ -1,9 +1,11 @@
 // `vdit sample`: load a checkpoint's model (EMA weights by default), sample videos for captions,
-// write each as an animated GIF and PNG frames.
+// write each as an animated GIF and PNG frames, and measure how far each sample's shapes move.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "data/motion_track.h"
 
 namespace vdit::orchestrator {
 
@@ -23,7 +25,15 @@ struct SampleRequest {
   int gif_scale = 4;
 };
 
-// Returns the files written. InputError for a missing checkpoint or a size the patch cannot cut.
-std::vector<std::string> write_samples(const SampleRequest& request);
+struct WrittenSample {
+  std::string name;          // "sample_00"
+  std::string caption;       // as requested
+  std::string gif;           // path of the GIF; the PNG frames and caption sit beside it
+  data::MotionTrack motion;  // foreground centroid per frame and its displacement
+};
+
+// One sample per caption, in request order. InputError for a missing checkpoint or a size the patch
+// cannot cut.
+std::vector<WrittenSample> write_samples(const SampleRequest& request);
 
 }  // namespace vdit::orchestrator
