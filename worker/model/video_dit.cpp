@@ -56,10 +56,13 @@ void VideoDiTImpl::initialize_weights() {
   // 3. Timestep MLP: normal(0, 0.02).
   torch::nn::init::normal_(t_embedder->fc1->weight, 0.0, 0.02);
   torch::nn::init::normal_(t_embedder->fc2->weight, 0.0, 0.02);
-  // 4. Caption tables: normal(0, 0.02).
+  // 4. Caption tables: normal(0, 1), the scale of the text encoder's residual stream. Its
+  //    attention and MLP branches are Xavier-initialized and add O(1) outputs; tables at the
+  //    reference's 0.02 were drowned by the first attention's average over all caption positions,
+  //    so every context token (and every caption) started out nearly the same vector.
   if (caption_encoder->token_embedding) {
-    torch::nn::init::normal_(caption_encoder->token_embedding->weight, 0.0, 0.02);
-    torch::nn::init::normal_(caption_encoder->position_embedding, 0.0, 0.02);
+    torch::nn::init::normal_(caption_encoder->token_embedding->weight, 0.0, 1.0);
+    torch::nn::init::normal_(caption_encoder->position_embedding, 0.0, 1.0);
   }
   // 5. adaLN-Zero: every block's modulation starts at zero, so each block starts as the identity.
   for (const auto& block : *blocks) {
