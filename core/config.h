@@ -59,6 +59,9 @@ struct DiffusionConfig {
   int64_t sample_steps = 50;           // DDIM steps (DDPM always uses every timestep)
   double guidance_scale = 4.0;         // classifier-free guidance; 1 = off
   double condition_dropout = 0.1;      // probability a training sample sees the empty caption
+  // Training timesteps: 1 = uniform over [0, timesteps); s > 1 draws more of them at high noise
+  // (u -> s u / (1 + (s - 1) u), see worker/diffusion/timestep_sampling.h). Sampling is unchanged.
+  double timestep_shift = 1.0;
 
   template <class V>
   void visit(V& v) {
@@ -72,6 +75,7 @@ struct DiffusionConfig {
     v("sample_steps", sample_steps);
     v("guidance_scale", guidance_scale);
     v("condition_dropout", condition_dropout);
+    v("timestep_shift", timestep_shift);
   }
 };
 

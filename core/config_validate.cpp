@@ -73,6 +73,7 @@ void validate_diffusion(const DiffusionConfig& d, const Checker& check) {
   check.require(d.guidance_scale >= 0, "diffusion.guidance_scale", d.guidance_scale, ">= 0");
   check.require(d.condition_dropout >= 0 && d.condition_dropout < 1, "diffusion.condition_dropout",
                 d.condition_dropout, "in [0, 1)");
+  check.require(d.timestep_shift > 0, "diffusion.timestep_shift", d.timestep_shift, "> 0");
 }
 
 void validate_optimizer(const OptimizerConfig& o, const Checker& check) {

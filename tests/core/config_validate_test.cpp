@@ -41,6 +41,8 @@ TEST(ResolveAndValidate, NamesFieldFoundAndExpected) {
             "run.toml: training.global_batch: found 0, expected > 0");
   EXPECT_EQ(validation_error({"diffusion.prediction=x0"}),
             "run.toml: diffusion.prediction: found \"x0\", expected \"epsilon\" or \"v\"");
+  EXPECT_EQ(validation_error({"diffusion.timestep_shift=0"}),
+            "run.toml: diffusion.timestep_shift: found 0, expected > 0");
   EXPECT_NE(validation_error({"model.hidden_size=66", "model.num_heads=4"})
                 .find("a multiple of model.num_heads (4)"),
             std::string::npos);

@@ -8,6 +8,7 @@
 #include "core/config_validate.h"
 #include "core/error.h"
 #include "worker/diffusion/counter_noise.h"
+#include "worker/diffusion/timestep_sampling.h"
 #include "worker/model/tensor_parallel_plan.h"
 #include "worker/training/stage_losses.h"
 
@@ -78,8 +79,9 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   for (int64_t i = 0; i < count; ++i) {
     const auto sample = static_cast<uint64_t>(batch.global_sample_index[first + i]);
     const auto step = static_cast<uint64_t>(plan.step);
-    t[i] = static_cast<int64_t>(diffusion::counter_uniform(seed, kTimestepStream, step, sample) *
-                                timesteps);
+    t[i] = diffusion::training_timestep(
+        diffusion::counter_uniform(seed, kTimestepStream, step, sample), timesteps,
+        config_.diffusion.timestep_shift);
     drop[i] = diffusion::counter_uniform(seed, kDropStream, step, sample) < plan.condition_dropout;
     noise.push_back(diffusion::token_noise(diffusion::counter_hash(seed, kNoiseStream), plan.step,
                                            batch.global_sample_index[first + i], batch.token_begin,
