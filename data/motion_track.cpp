@@ -85,6 +85,10 @@ void validate_options(const MotionTrackOptions& options, const std::string& what
     throw InputError(fmt::format("{}: motion tracking foreground_distance is {}, expected >= 0",
                                  what, options.foreground_distance));
   }
+  if (options.min_tracked_pixels < 1) {
+    throw InputError(fmt::format("{}: motion tracking min_tracked_pixels is {}, expected >= 1",
+                                 what, options.min_tracked_pixels));
+  }
   if (options.min_foreground_neighbourhood < 1 || options.min_foreground_neighbourhood > 9) {
     throw InputError(
         fmt::format("{}: motion tracking min_foreground_neighbourhood is {}, expected 1..9", what,
@@ -105,7 +109,7 @@ MotionTrack track_motion(const RgbVideo& video, const MotionTrackOptions& option
   const FrameCentroid* previous = nullptr;
   for (int t = 0; t < video.frames; ++t) {
     const FrameCentroid& current = track.frames[static_cast<size_t>(t)];
-    if (current.foreground_pixels == 0) continue;
+    if (current.foreground_pixels < options.min_tracked_pixels) continue;
     if (track.first_tracked < 0) track.first_tracked = t;
     track.last_tracked = t;
     if (previous != nullptr) {
@@ -123,10 +127,10 @@ MotionTrack track_motion(const RgbVideo& video, const MotionTrackOptions& option
 }
 
 std::string describe_motion(const MotionTrack& track) {
-  if (track.first_tracked < 0) return "no foreground found";
+  if (track.first_tracked < 0) return "no shape found in any frame";
   const FrameCentroid& first = track.frames[static_cast<size_t>(track.first_tracked)];
   if (!track.tracked()) {
-    return fmt::format("foreground only in frame {}, centroid ({:.1f},{:.1f})", track.first_tracked,
+    return fmt::format("a shape only in frame {}, centroid ({:.1f},{:.1f})", track.first_tracked,
                        first.x, first.y);
   }
   const FrameCentroid& last = track.frames[static_cast<size_t>(track.last_tracked)];

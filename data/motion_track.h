@@ -20,6 +20,9 @@ struct MotionTrackOptions {
   // foreground too. 5 drops isolated noise speckles; a solid shape loses at most its corner
   // pixels, which moves no centroid of a symmetric shape.
   int min_foreground_neighbourhood = 5;
+  // A frame counts as tracked only with at least this many foreground pixels: a lone cluster of
+  // noise in an otherwise empty sample should not become a "shape" that moves.
+  int64_t min_tracked_pixels = 5;
 };
 
 struct FrameCentroid {
@@ -31,7 +34,7 @@ struct FrameCentroid {
 
 struct MotionTrack {
   std::vector<FrameCentroid> frames;  // one per video frame
-  // The first and last frame with foreground; -1 when no frame has any.
+  // The first and last tracked frame (>= min_tracked_pixels of foreground); -1 when none is.
   int first_tracked = -1;
   int last_tracked = -1;
   // Net centroid displacement from first_tracked to last_tracked (x right, y down), and the
@@ -52,7 +55,7 @@ MotionTrack track_motion(const RgbVideo& video, const MotionTrackOptions& option
                          const std::string& what = "video");
 
 // One line for logs: "centroid (15.2,9.0) frame 0 -> (5.7,9.3) frame 7, moved dx=-9.5 dy=0.3 px
-// (path 9.6 px)", or "no foreground found" / "foreground only in frame 3, centroid (4.0,5.5)".
+// (path 9.6 px)", or "no shape found in any frame" / "a shape only in frame 3, centroid (4.0,5.5)".
 std::string describe_motion(const MotionTrack& track);
 
 }  // namespace vdit::data

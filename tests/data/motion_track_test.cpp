@@ -153,13 +153,29 @@ TEST(TrackMotion, IsolatedSpecklesAreNotForeground) {
   EXPECT_EQ(track_motion(video, keep_everything).frames[0].foreground_pixels, 16 + 3);
 }
 
+TEST(TrackMotion, FramesWithTooFewForegroundPixelsAreNotTracked) {
+  // A 3x3 block keeps 5 pixels (its corners have only 4 foreground neighbours), a 4x4 block 12.
+  RgbVideo video = moving_block(12, 4, {1, 4, 6});
+  std::fill_n(video.pixels.begin(), 12 * 12 * 3, 30);  // frame 0: a 3x3 block instead
+  for (int y = 2; y < 5; ++y) std::fill_n(video.pixels.begin() + (y * 12 + 2) * 3, 9, 250);
+  EXPECT_EQ(track_motion(video).first_tracked, 0);
+  MotionTrackOptions options;
+  options.min_tracked_pixels = 6;
+  const MotionTrack track = track_motion(video, options);
+  EXPECT_EQ(track.frames[0].foreground_pixels, 5);
+  EXPECT_EQ(track.first_tracked, 1);
+  EXPECT_DOUBLE_EQ(track.dx, 2);
+  options.min_tracked_pixels = 13;
+  EXPECT_EQ(describe_motion(track_motion(video, options)), "no shape found in any frame");
+}
+
 TEST(TrackMotion, PlainVideoReportsNoForeground) {
   const RgbVideo video{3, 4, 4, std::vector<uint8_t>(3 * 4 * 4 * 3, 90)};
   const MotionTrack track = track_motion(video);
   EXPECT_FALSE(track.tracked());
   EXPECT_EQ(track.first_tracked, -1);
   EXPECT_DOUBLE_EQ(track.dx, 0);
-  EXPECT_EQ(describe_motion(track), "no foreground found");
+  EXPECT_EQ(describe_motion(track), "no shape found in any frame");
 }
 
 TEST(TrackMotion, MalformedVideoThrowsInputErrorNamingIt) {
