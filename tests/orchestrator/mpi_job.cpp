@@ -31,10 +31,10 @@ JobResult run_job(const std::string& command, const fs::path& log) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
 }
 
-std::string mpirun_vdit(int ranks) {
+std::string mpirun_vdit(int ranks, const std::string& mpirun_flags) {
   return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 mpirun "
-         "--oversubscribe -np " +
-         std::to_string(ranks) + " " + VDIT_BINARY + " ";
+         "--oversubscribe " +
+         mpirun_flags + " -np " + std::to_string(ranks) + " " + VDIT_BINARY + " ";
 }
 
 pid_t find_rank_pid(int world_rank) {

@@ -35,8 +35,9 @@ struct JobResult {
 // Runs `command` through the shell with its output in `log` (kept for post-mortems).
 JobResult run_job(const std::string& command, const std::filesystem::path& log);
 
-// "mpirun ... -np <ranks> <vdit> " with the environment a root CI box needs (one BLAS thread).
-std::string mpirun_vdit(int ranks);
+// "mpirun ... <mpirun_flags> -np <ranks> <vdit> " with the environment a root CI box needs (one
+// BLAS thread).
+std::string mpirun_vdit(int ranks, const std::string& mpirun_flags = "");
 
 // The PID of the vdit process whose environment says OMPI_COMM_WORLD_RANK=world_rank; -1 if none.
 pid_t find_rank_pid(int world_rank);

@@ -25,7 +25,9 @@ const std::string kTiny = testing::kTinyRunFlags;
 using testing::find_rank_pid;
 using testing::JobResult;
 
-std::string mpirun(int ranks) { return testing::mpirun_vdit(ranks); }
+std::string mpirun(int ranks, const std::string& mpirun_flags = "") {
+  return testing::mpirun_vdit(ranks, mpirun_flags);
+}
 JobResult run(const std::string& command, const fs::path& log) {
   return testing::run_job(command, log);
 }
@@ -45,10 +47,10 @@ TEST_F(MpiTrain, MeshThatDoesNotFitTheRanksIsRefusedBeforeCompute) {
 }
 
 // Starts a long run on 1 coordinator + 2 workers, waits for training, sends `signal` to worker 1.
-JobResult run_and_signal(const fs::path& root, int signal) {
+JobResult run_and_signal(const fs::path& root, int signal, const std::string& mpirun_flags = "") {
   const fs::path run_dir = root / "run", log = root / "run.log";
   const std::string command =
-      mpirun(3) + "train --run-dir " + run_dir.string() + kTiny +
+      mpirun(3, mpirun_flags) + "train --run-dir " + run_dir.string() + kTiny +
       " --set training.steps=100000 --set parallel.dp=2 --set parallel.heartbeat_timeout_s=3";
   std::thread launcher([&] { std::system((command + " > " + log.string() + " 2>&1").c_str()); });
   const auto start = std::chrono::steady_clock::now();
@@ -78,14 +80,18 @@ TEST_F(MpiTrain, StalledWorkerEndsTheJobWithAMessageNamingIt) {
   EXPECT_NE(result.output.find("it died or stalled"), std::string::npos) << result.output;
 }
 
-TEST_F(MpiTrain, KilledWorkerEndsTheJobInsteadOfHanging) {
-  const JobResult result = run_and_signal(root_, SIGKILL);
+TEST_F(MpiTrain, KilledWorkerEndsTheJobWithAMessageNamingIt) {
+  // By default mpirun ends the job itself as soon as a rank dies, before vdit can say anything;
+  // with recovery on (as with srun without --kill-on-bad-exit) the job lives on and vdit's own
+  // watchdog must notice the dead worker, name it and end the job.
+  const JobResult result = run_and_signal(root_, SIGKILL, "--mca orte_enable_recovery 1");
   EXPECT_EQ(result.exit_code, 0) << "the job did not end within 30 s of the kill\n"
                                  << result.output;
-  // mpirun notices the death first or the heartbeat does; either way the log names the rank.
-  const bool named = result.output.find("world rank 2") != std::string::npos ||
-                     result.output.find("rank 2") != std::string::npos;
-  EXPECT_TRUE(named) << result.output;
+  EXPECT_NE(result.output.find("worker 1 (world rank 2) sent no report or heartbeat"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("it died or stalled; ending the job"), std::string::npos)
+      << result.output;
 }
 
 TEST_F(MpiTrain, SigusrOneOnAWorkerStopsEveryRankWithACheckpoint) {
