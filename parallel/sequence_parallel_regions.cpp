@@ -50,6 +50,23 @@ struct AllToAllSp : torch::autograd::Function<AllToAllSp> {
   }
 };
 
+struct AllGatherSp : torch::autograd::Function<AllGatherSp> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
+                               const Communicator& sp) {
+    ctx->saved_data["communicator"] =
+        c10::IValue::make_capsule(c10::make_intrusive<CommunicatorCapsule>(sp));
+    return sp.all_gather(x.contiguous());
+  }
+  // The adjoint of "copy my x into slot rank() of every rank's result": sum slot rank() of every
+  // rank's gradient.
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const Communicator& sp = c10::static_intrusive_pointer_cast<CommunicatorCapsule>(
+                                 ctx->saved_data.at("communicator").toCapsule())
+                                 ->communicator;
+    return {sp.reduce_scatter_sum(grad_outputs[0].contiguous()), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 torch::Tensor all_to_all_sp(const torch::Tensor& x, const Communicator& sp, int64_t scatter_dim,
@@ -80,6 +97,12 @@ torch::Tensor gather_from_sp(const torch::Tensor& x, const Communicator& sp, int
 
 torch::Tensor reduce_from_sp(const torch::Tensor& x, const Communicator& sp) {
   return reduce_from_tp(x, sp);
+}
+
+torch::Tensor all_gather_sp(const torch::Tensor& x, const Communicator& sp) {
+  if (x.dim() == 0) throw RuntimeError("all_gather_sp: x must have a dim 0 to stack along");
+  if (sp.size() == 1) return x;
+  return AllGatherSp::apply(x, sp);
 }
 
 }  // namespace vdit::parallel

@@ -22,6 +22,7 @@ namespace vdit::parallel {
 //   all_to_all_sp   all_to_all(x, scatter, gather)   all_to_all(grad, gather, scatter)
 //   gather_from_sp  all-gather along dim, rank order keep this rank's slice of dim
 //   reduce_from_sp  all-reduce sum over sp           identity
+//   all_gather_sp   all-gather along dim 0           reduce-scatter sum of the gradient
 //
 // Every rank of `sp` must call the same regions in the same order, forward and backward. With
 // sp.size() == 1 each is the identity and moves nothing. Dims may be negative (counted from the
@@ -48,5 +49,11 @@ torch::Tensor gather_from_sp(const torch::Tensor& x, const Communicator& sp, int
 // every token, e.g. a sum over the sequence: reduce_from_sp(x.sum(1), sp) is the sum over all
 // L tokens on every rank, and each rank's tokens receive the gradient of that (replicated) sum.
 torch::Tensor reduce_from_sp(const torch::Tensor& x, const Communicator& sp);
+
+// Stacks every rank's x along dim 0 in rank order: [n, ...] -> [sp * n, ...], for a tensor each
+// rank then uses in its own way (a halo: the tokens just before its slice, see sequence_halo.h).
+// Unlike gather_from_sp, whose downstream is a replica on every rank, here every rank's use
+// differs, so backward sums every rank's gradient for a slice and hands the sum to its owner.
+torch::Tensor all_gather_sp(const torch::Tensor& x, const Communicator& sp);
 
 }  // namespace vdit::parallel

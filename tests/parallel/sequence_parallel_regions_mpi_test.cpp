@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parallel/mpi/mpi_communicator.h"
+#include "parallel/sequence_halo.h"
 #include "parallel/sequence_parallel_regions.h"
 
 namespace vdit::parallel {
@@ -111,6 +112,48 @@ TEST(SequenceParallelRegions, ReduceFromSpOfTokenSumsIsFullSumWithIdentityGradie
   EXPECT_TRUE(close(total, tokens.sum(1)));
   (total * weights).sum().backward();
   EXPECT_TRUE(torch::equal(mine.grad(), weights.unsqueeze(1).expand({2, 3, 5})));
+}
+
+TEST(SequenceParallelRegions, AllGatherSpStacksSlicesAndSumsEveryRanksGradient) {
+  const Communicator sp = world();
+  const int64_t n = sp.size();
+  torch::manual_seed(12);
+  const torch::Tensor slices = torch::randn({n, 2, 3});      // rank r's x is slices[r]
+  const torch::Tensor weights = torch::randn({n, n, 2, 3});  // rank r weighs the stack by [r]
+  const torch::Tensor mine = leaf(slices.narrow(0, sp.rank(), 1));
+  const torch::Tensor stacked = all_gather_sp(mine, sp);  // (n, 2, 3) on every rank
+  EXPECT_TRUE(torch::equal(stacked, slices));
+  (stacked * weights[sp.rank()]).sum().backward();
+  // Every rank used the stack its own way: my slice's gradient sums their weights for it.
+  EXPECT_TRUE(close(mine.grad(), weights.select(1, sp.rank()).sum(0).unsqueeze(0)));
+}
+
+// For slices longer and shorter than the halo, so it comes from one or several lower ranks.
+TEST(SequenceParallelRegions, PrecedingTokensAreTheTokensBeforeTheSliceWithTheirGradient) {
+  const Communicator sp = world();
+  const int64_t n = sp.size();
+  for (const int64_t per_rank : {int64_t{1}, int64_t{2}, int64_t{5}}) {
+    for (const int64_t count : {int64_t{1}, int64_t{3}}) {
+      torch::manual_seed(13);
+      const torch::Tensor tokens = torch::randn({2, per_rank * n, 4});  // (B, L, D)
+      const torch::Tensor weights = torch::randn({n, 2, count, 4});     // rank r's use of its halo
+      const int64_t begin = per_rank * sp.rank();
+      const torch::Tensor mine = leaf(tokens.narrow(1, begin, per_rank));
+      const torch::Tensor halo = preceding_tokens(mine, sp, count);
+      const int64_t expected = std::min(count, begin);
+      ASSERT_EQ(halo.size(1), expected) << per_rank << " tokens per rank, count " << count;
+      EXPECT_TRUE(close(halo, tokens.narrow(1, begin - expected, expected)));
+      (halo * weights[sp.rank()].narrow(1, count - expected, expected)).sum().backward();
+      // Token i's gradient: the weight every later rank whose halo holds it put on it.
+      torch::Tensor gradient = torch::zeros_like(tokens);
+      for (int64_t rank = 0; rank < n; ++rank) {
+        const int64_t their_begin = per_rank * rank, held = std::min(count, their_begin);
+        gradient.narrow(1, their_begin - held, held) += weights[rank].narrow(1, count - held, held);
+      }
+      EXPECT_TRUE(close(mine.grad(), gradient.narrow(1, begin, per_rank)))
+          << per_rank << " tokens per rank, count " << count;
+    }
+  }
 }
 
 }  // namespace

@@ -37,18 +37,4 @@ torch::Tensor NoiseSchedule::alpha_bar(const torch::Tensor& timesteps,
   return value.to(torch::kFloat32).to(timesteps.device());
 }
 
-torch::Tensor content_complexity(const torch::Tensor& video) {
-  const auto dx =
-      (video.narrow(4, 1, video.size(4) - 1) - video.narrow(4, 0, video.size(4) - 1)).abs();
-  const auto dy =
-      (video.narrow(3, 1, video.size(3) - 1) - video.narrow(3, 0, video.size(3) - 1)).abs();
-  auto complexity = (dx.mean({1, 2, 3, 4}) + dy.mean({1, 2, 3, 4})) / 2;  // (N,)
-  if (video.size(2) > 1) {
-    const auto dt =
-        (video.narrow(2, 1, video.size(2) - 1) - video.narrow(2, 0, video.size(2) - 1)).abs();
-    complexity = complexity + dt.mean({1, 2, 3, 4});
-  }
-  return complexity.clamp(0, 1);
-}
-
 }  // namespace vdit::diffusion

@@ -20,7 +20,8 @@ class NoiseSchedule {
   // (T,) float64: alpha_bar_t = prod_{i<=t} (1 - beta_i)
   const torch::Tensor& alphas_cumprod() const { return alphas_cumprod_; }
 
-  // alpha_bar for each sample: timesteps (N,) int64, complexity (N,) in [0, 1] or undefined (= 0).
+  // alpha_bar for each sample: timesteps (N,) int64, complexity (N,) in [0, 1] or undefined (= 0),
+  // see content_complexity.h.
   // Content-adaptive: alpha_bar^(1 + 0.5 c), so busier clips are noised harder at the same t.
   // Returns (N,) float32 on the device of `timesteps`.
   torch::Tensor alpha_bar(const torch::Tensor& timesteps, const torch::Tensor& complexity) const;
@@ -29,9 +30,5 @@ class NoiseSchedule {
   explicit NoiseSchedule(torch::Tensor betas);
   torch::Tensor alphas_cumprod_;
 };
-
-// c in [0, 1] per sample from a video (N, C, T, H, W) in [-1, 1]: the mean absolute spatial
-// gradient (|dx| + |dy|) / 2 plus the mean absolute frame difference |dt| (0 for images), clamped.
-torch::Tensor content_complexity(const torch::Tensor& video);
 
 }  // namespace vdit::diffusion

@@ -7,6 +7,7 @@
 
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "worker/diffusion/content_complexity.h"
 #include "worker/diffusion/counter_noise.h"
 #include "worker/diffusion/timestep_sampling.h"
 #include "worker/model/tensor_parallel_plan.h"
@@ -118,12 +119,11 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   StepReport report;
   if (plan.temporal_weight > 0 || plan.motion_weight > 0) {
     const auto predicted_x0 = diffusion_.predict_x0(input.tokens, output, alpha_bar);
-    require_whole_frames(batch, "stage temporal/motion losses");
-    const int64_t tokens_per_frame = grid.height * grid.width;
+    const model::SequenceSlice slice = slice_of(batch);
+    const StageLossShares shares = stage_losses(predicted_x0, x0, slice);
     // Weighted by alpha_bar per sample (see stage_losses.h).
-    const auto temporal =
-        (alpha_bar * temporal_consistency_loss(predicted_x0, x0, tokens_per_frame)).mean();
-    const auto motion = (alpha_bar * motion_smoothness_loss(predicted_x0, tokens_per_frame)).mean();
+    const auto temporal = (alpha_bar * shares.temporal).mean();
+    const auto motion = (alpha_bar * shares.motion).mean();
     loss = loss + plan.temporal_weight * temporal + plan.motion_weight * motion;
     report.temporal_loss = temporal.item<double>();
     report.motion_loss = motion.item<double>();
@@ -135,30 +135,14 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   return report;
 }
 
-void Trainer::require_whole_frames(const data::LocalBatch& batch, const char* feature) const {
-  const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
-  if (batch.tokens_per_sample_local % tokens_per_frame != 0 ||
-      batch.token_begin % tokens_per_frame != 0) {
-    throw InputError(
-        fmt::format("{} with parallel.sp = {}: bucket {} gives each sequence-parallel rank {} "
-                    "tokens, not whole patch-frames "
-                    "of {} tokens; use an sp that divides the bucket's patch-frame count, or turn "
-                    "the feature off",
-                    feature, parallel_.model.sp_size(), batch.bucket.name(),
-                    batch.tokens_per_sample_local, tokens_per_frame));
-  }
+model::SequenceSlice Trainer::slice_of(const data::LocalBatch& batch) const {
+  return {model::PatchGrid{batch.grid.frames, batch.grid.height, batch.grid.width},
+          batch.token_begin, parallel_.model.sp};
 }
 
 torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const {
-  require_whole_frames(batch, "diffusion.content_adaptive");
-  const int64_t tokens_per_frame = batch.grid.height * batch.grid.width;
-  const model::PatchGrid local_grid{batch.tokens_per_sample_local / tokens_per_frame,
-                                    batch.grid.height, batch.grid.width};
   const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
-  auto complexity = diffusion::content_complexity(
-      model::unpatchify(x0, local_grid, patch, config_.model.channels));
-  if (parallel_.model.sp_size() > 1) parallel_.model.sp.all_reduce_avg(complexity);
-  return complexity;  // (n,)
+  return diffusion::content_complexity(x0, slice_of(batch), patch, config_.model.channels);
 }
 
 double Trainer::reduce_and_clip_gradients() {

@@ -13,6 +13,7 @@
 #include "parallel/bucketed_all_reduce.h"
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/parallel_context.h"
+#include "worker/model/sequence_slice.h"
 #include "worker/model/video_dit.h"
 #include "worker/training/ema.h"
 
@@ -78,11 +79,9 @@ class Trainer {
   // Loss of one micro-batch [first, first + count) of the local batch; backward included.
   StepReport micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
                         const StepPlan& plan);
-  // Per-sample content complexity c of the local tokens; under sp the slice must hold whole
-  // patch-frames and c is averaged over sp (frame differences across slice edges are left out).
-  // Throws InputError unless this rank's token slice is whole patch-frames (always true for sp =
-  // 1).
-  void require_whole_frames(const data::LocalBatch& batch, const char* feature) const;
+  // Where this rank's tokens lie in the batch's clips, for terms that look across tokens.
+  model::SequenceSlice slice_of(const data::LocalBatch& batch) const;
+  // Per-sample content complexity c (n,) of the whole clips, from this rank's tokens (any split).
   torch::Tensor complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const;
   // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and
   // returns the norm before clipping.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "worker/diffusion/content_complexity.h"
 #include "worker/diffusion/counter_noise.h"
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/diffusion/noise_schedule.h"
@@ -40,6 +41,28 @@ TEST(ContentComplexity, IsZeroForAConstantVideoAndGrowsWithMotion) {
   EXPECT_EQ(c[0].item<float>(), 0.0f);
   EXPECT_GT(c[1].item<float>(), 0.0f);
   EXPECT_LE(c[1].item<float>(), 1.0f);
+}
+
+TEST(ContentComplexity, FromTokensEqualsTheVideoDefinition) {
+  // Patches that are one frame deep and two frames deep, so pairs inside a token and across
+  // token edges (left, above, one frame back) are all counted.
+  for (const model::PatchSize patch : {model::PatchSize{1, 4}, model::PatchSize{2, 2}}) {
+    const auto video = torch::rand({2, 3, 4, 8, 12}) * 0.2;  // (N, C, T, H, W), c below the clamp
+    const model::PatchGrid grid{4 / patch.frames, 8 / patch.size, 12 / patch.size};
+    const auto tokens = model::patchify(video, patch);
+    const auto from_tokens = content_complexity(tokens, {grid, 0}, patch, 3);
+    EXPECT_TRUE(torch::allclose(from_tokens.to(torch::kFloat32), content_complexity(video), 1e-5))
+        << "patch " << patch.frames << "x" << patch.size;
+  }
+}
+
+TEST(ContentComplexity, FromTokensOfAnImageHasNoFrameTerm) {
+  const auto image = torch::rand({1, 3, 1, 8, 8}) * 0.2;
+  const model::PatchSize patch{1, 4};
+  const auto tokens = model::patchify(image, patch);
+  EXPECT_TRUE(torch::allclose(
+      content_complexity(tokens, {model::PatchGrid{1, 2, 2}, 0}, patch, 3).to(torch::kFloat32),
+      content_complexity(image), 1e-5));
 }
 
 TEST(GaussianDiffusion, PredictX0InvertsQSampleForEpsilonAndV) {

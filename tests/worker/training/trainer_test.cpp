@@ -75,19 +75,41 @@ TEST(LrSchedule, WarmsUpLinearlyThenDecaysToTheFloor) {
   EXPECT_DOUBLE_EQ(schedule.at(500), 0.1);
 }
 
+// 3 patch-frames of 2 x 2 tokens on one rank.
+model::SequenceSlice three_frames() { return {model::PatchGrid{3, 2, 2}, 0}; }
+
 TEST(StageLosses, VanishForPerfectPredictionAndConstantVelocity) {
   const auto truth = torch::randn({2, 12, 5});  // 3 frames of 4 tokens
-  EXPECT_EQ(temporal_consistency_loss(truth, truth, 4).sizes(), (std::vector<int64_t>{2}));
-  EXPECT_EQ(temporal_consistency_loss(truth, truth, 4).abs().max().item<float>(), 0.0f);
-  EXPECT_GT(
-      temporal_consistency_loss(truth + torch::randn({2, 12, 5}), truth, 4).min().item<float>(),
-      0.0f);
+  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.sizes(),
+            (std::vector<int64_t>{2}));
+  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.abs().max().item<float>(),
+            0.0f);
+  EXPECT_GT(stage_losses(truth + torch::randn({2, 12, 5}), truth, three_frames()).temporal
+                .min()
+                .item<float>(),
+            0.0f);
   // frames 0, 1, 2 at constant velocity: no second difference
   const auto frame = torch::randn({2, 4, 5});
   const auto linear = torch::cat({frame, frame * 2, frame * 3}, 1);
-  EXPECT_NEAR(motion_smoothness_loss(linear, 4).abs().max().item<float>(), 0.0f, 1e-10);
-  EXPECT_EQ(motion_smoothness_loss(torch::randn({2, 8, 5}), 4).abs().max().item<float>(),
+  EXPECT_NEAR(stage_losses(linear, linear, three_frames()).motion.abs().max().item<float>(), 0.0f,
+              1e-10);
+  const model::SequenceSlice two_frames{model::PatchGrid{2, 2, 2}, 0};
+  const auto two = torch::randn({2, 8, 5});
+  EXPECT_EQ(stage_losses(two, two, two_frames).motion.abs().max().item<float>(),
             0.0f);  // 2 frames -> 0
+}
+
+TEST(StageLosses, EqualTheMeanSquaredFrameDifferencesOnOneRank) {
+  const auto predicted = torch::randn({2, 12, 5}), truth = torch::randn({2, 12, 5});
+  const auto frames = [](const torch::Tensor& x) { return x.reshape({2, 3, 4, 5}); };
+  const auto step = [](const torch::Tensor& f) {
+    return f.narrow(1, 1, f.size(1) - 1) - f.narrow(1, 0, f.size(1) - 1);
+  };
+  const auto temporal = (step(frames(predicted)) - step(frames(truth))).pow(2).mean({1, 2, 3});
+  const auto motion = step(step(frames(predicted))).pow(2).mean({1, 2, 3});
+  const StageLossShares losses = stage_losses(predicted, truth, three_frames());
+  EXPECT_TRUE(torch::allclose(losses.temporal, temporal, 1e-5, 1e-7));
+  EXPECT_TRUE(torch::allclose(losses.motion, motion, 1e-5, 1e-7));
 }
 
 }  // namespace
