@@ -1,4 +1,4 @@
-// `vdit train CONFIG [--run-dir DIR] [--set k=v ...] [--resume auto|none|PATH]`
+// `vdit train CONFIG [--run-dir DIR] [--set k=v ...] [--resume auto|none|PATH] [--check]`
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
@@ -21,7 +21,10 @@ int run_train(const Args& args) {
       "set", po::value(&request.overrides)->composing(),
       "override a config field: --set training.steps=100 (repeatable)")(
       "resume", po::value(&request.resume)->default_value("auto"),
-      "auto (latest checkpoint of the run folder, if any), none, or a checkpoint folder");
+      "auto (latest checkpoint of the run folder, if any), none, or a checkpoint folder")(
+      "check", po::bool_switch(&request.check_only),
+      "check the config, the data and the mesh for every stage (the pre-flight), then exit "
+      "without training: 0 when all is well, 2 with every problem listed");
   po::options_description hidden;
   hidden.add_options()("config", po::value(&request.config_path));
   po::options_description all;

@@ -90,6 +90,13 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   if (const auto checkpoint = find_resume_point(run, resume)) {
     workers.restore(checkpoint->path);
     curriculum.restore(parse_run_state(checkpoint->state_json, checkpoint->path));
+    if (curriculum.finished()) {
+      fmt::print("resumed from {}: the curriculum already finished there (step {}, all {} "
+                 "stages); nothing to train\n",
+                 checkpoint->path, curriculum.position().step, curriculum.stages().size());
+      workers.stop();
+      return kExitOk;
+    }
     fmt::print("resumed from {} (step {}, stage {})\n", checkpoint->path,
                curriculum.position().step, curriculum.position().stage + 1);
   }
@@ -140,7 +147,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   };
 
   bool stop_requested = false;
-  int stop_signal = 0;
+  int stop_signal = 0;  // a signal that stopped unfinished work, else 0
   while (!curriculum.finished() && !stop_requested) {
     const CurriculumPosition position = curriculum.position();
     const StageConfig stage = curriculum.stage();
@@ -192,10 +199,11 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
                  config.training.max_minutes, curriculum.position().step);
       stop_requested = true;
     }
-    stop_signal = signals.received();
-    for (const auto& report : reports)
-      stop_signal = stop_signal != 0 ? stop_signal : report.stop_signal;
-    if (stop_signal != 0 && !curriculum.finished()) {
+    int received = signals.received();
+    for (const auto& report : reports) received = received != 0 ? received : report.stop_signal;
+    if (received != 0 && !curriculum.finished()) {
+      // A signal after the last step interrupts nothing: the run ends finished, exit code 0.
+      stop_signal = received;
       fmt::print("signal {} received: stopping at step {} with a checkpoint (exit code {})\n",
                  stop_signal, curriculum.position().step, StopSignals::exit_code_for(stop_signal));
       stop_requested = true;

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
@@ -11,6 +13,8 @@
 #include "data/shard_format.h"
 #include "data/synthetic_videos.h"
 #include "orchestrator/coordinator.h"
+#include "orchestrator/preflight.h"
+#include "orchestrator/rank_failures.h"
 #include "orchestrator/run_directory.h"
 #include "orchestrator/worker_link.h"
 #include "parallel/mpi_environment.h"
@@ -22,6 +26,16 @@ namespace vdit::orchestrator {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Prints `message` and ends every rank of the job with `exit_code`: after the first plan, a failed
+// rank's peers may be blocked in a collective with it, and only an abort reaches them.
+[[noreturn]] void end_job(const std::string& message, int exit_code) {
+  fmt::print(stderr, "{}\n", message);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::abort();  // MPI_Abort does not return
+}
 
 RunConfig resolve_config(const TrainRequest& request, int workers) {
   RunConfig config = request.config_path.empty()
@@ -127,60 +141,114 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
   return received;
 }
 
+// The coordinator's pre-flight: every stage against the data and the mesh; all problems at once.
+void check_before_training(const RunConfig& config, const std::vector<std::string>& shards) {
+  const PreflightReport report = run_preflight(config, shards);
+  if (!report.ok()) throw InputError(report.describe_problems());
+  for (const std::string& stage : report.stages) fmt::print("pre-flight: {}\n", stage);
+}
+
+void print_check_passed(const RunConfig& config) {
+  fmt::print("pre-flight: ok: {} stage{} checked against the data and the mesh; nothing trained "
+             "(--check)\n",
+             config.curriculum.stages.size(), config.curriculum.stages.size() == 1 ? "" : "s");
+}
+
 int run_single_process(const TrainRequest& request, const StopSignals& signals) {
   const RunConfig config = resolve_config(request, 1);
   const RunDirectory run(request.run_dir);
   run.write_config(config);
-  WorkerEngine engine(config, resolve_shards(config, request, run), {}, data::DataRank{}, 0);
+  const std::vector<std::string> shards = resolve_shards(config, request, run);
+  check_before_training(config, shards);
+  if (request.check_only) {
+    print_check_passed(config);
+    return kExitOk;
+  }
+  WorkerEngine engine(config, shards, {}, data::DataRank{}, 0);
   InProcessWorkerLink link(engine);
   return run_coordinator(config, run, request.resume, link, signals);
 }
 
+// Under a launcher every phase up to the first step runs on every rank and ends with an agreement
+// (agree_on_failures): a failure on any rank is printed once with its rank, and every rank
+// returns the same exit code without an abort. From the first plan on, a worker's failure travels
+// in its report and the coordinator prints it and ends the job (the other workers may be waiting
+// in a collective with the failed one, so only an abort ends them).
 int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   int argc = 0;
   char** argv = nullptr;
   auto mpi = parallel::MpiEnvironment::initialize(&argc, &argv);
   const int rank = mpi.world_rank();
   const int workers = mpi.world_size() - 1;
+  const std::string program = "vdit train";
+  const auto agree = [&](const std::function<void()>& phase) {
+    return agree_on_failures(MPI_COMM_WORLD, run_phase(phase), program);
+  };
+  // 1. Every rank reads and checks the same config and mesh.
+  RunConfig config;
+  if (const int code = agree([&] { config = resolve_config(request, workers); })) return code;
+  // 2. The coordinator prepares the run folder and the data and runs the pre-flight.
+  std::vector<std::string> shards;
+  std::optional<RunDirectory> run;
+  if (const int code = agree([&] {
+        if (rank != 0) return;
+        run.emplace(request.run_dir);
+        run->write_config(config);
+        shards = resolve_shards(config, request, *run);
+        check_before_training(config, shards);
+      })) {
+    return code;
+  }
+  if (request.check_only) {
+    if (rank == 0) print_check_passed(config);
+    return kExitOk;
+  }
+  shards = broadcast_shards(std::move(shards), rank);
+  const auto dims = parallel::ParallelDims::create(static_cast<int>(config.parallel.dp),
+                                                   static_cast<int>(config.parallel.sp),
+                                                   static_cast<int>(config.parallel.tp), workers);
+  const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
+  const double timeout = config.parallel.heartbeat_timeout_s;
+  const bool heartbeats = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
+  // 3. Each worker builds its model, optimizer and data loader.
+  std::unique_ptr<WorkerEngine> engine;
+  if (const int code = agree([&] {
+        if (rank == 0) return;
+        const auto& coords = groups->coords();
+        const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
+        engine = std::make_unique<WorkerEngine>(
+            config, shards,
+            training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()}, data_rank,
+            groups->worker_rank());
+      })) {
+    return code;
+  }
+  // 4. The run.
   try {
-    const RunConfig config = resolve_config(request, workers);
-    std::vector<std::string> shards;
-    std::optional<RunDirectory> run;
-    if (rank == 0) {
-      run.emplace(request.run_dir);
-      run->write_config(config);
-      shards = resolve_shards(config, request, *run);
-    }
-    shards = broadcast_shards(std::move(shards), rank);
-    const auto dims = parallel::ParallelDims::create(static_cast<int>(config.parallel.dp),
-                                                     static_cast<int>(config.parallel.sp),
-                                                     static_cast<int>(config.parallel.tp), workers);
-    const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
-    const double timeout = config.parallel.heartbeat_timeout_s;
     if (rank == 0) {
       fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(),
                  dims.tp());
-      MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout);
+      if (!heartbeats) {
+        fmt::print(
+            "heartbeat: MPI granted {}, not MPI_THREAD_MULTIPLE, so workers send no heartbeats: "
+            "the coordinator waits for each step's reports without a time limit (a dead worker "
+            "still ends the job through the launcher; a stalled one is not detected)\n",
+            parallel::to_string(mpi.thread_level()));
+      }
+      MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout, heartbeats);
       return run_coordinator(config, *run, request.resume, link, signals);
     }
-    const auto& coords = groups->coords();
-    const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
-    WorkerEngine engine(config, shards,
-                        training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()},
-                        data_rank, groups->worker_rank());
     const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
-    const bool threads = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
-    run_worker_loop(engine, channel, threads ? timeout / 4 : 0.0, signals);
-    return kExitOk;
+    return run_worker_loop(*engine, channel, heartbeats ? timeout / 4 : 0.0, signals);
+  } catch (const control::WorkerFailure& failure) {
+    end_job(fmt::format("{}: error on {}", program, failure.what()), failure.exit_code());
   } catch (const InputError& error) {
-    // Every rank validates the same config: rank 0 speaks for all of them.
-    if (rank == 0) fmt::print(stderr, "vdit train: error: {}\n", error.what());
-    std::fflush(stdout);
-    MPI_Abort(MPI_COMM_WORLD, kExitInputError);
+    end_job(fmt::format("{}: error on {}: {}", program, describe_world_ranks({rank}), error.what()),
+            kExitInputError);
   } catch (const std::exception& error) {
-    fmt::print(stderr, "vdit train (world rank {}): failed: {}\n", rank, error.what());
-    std::fflush(stdout);
-    MPI_Abort(MPI_COMM_WORLD, kExitRuntimeError);
+    end_job(
+        fmt::format("{}: failed on {}: {}", program, describe_world_ranks({rank}), error.what()),
+        kExitRuntimeError);
   }
   return kExitRuntimeError;
 }

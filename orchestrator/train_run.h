@@ -12,6 +12,7 @@ struct TrainRequest {
   std::string run_dir;                 // the run folder
   std::vector<std::string> overrides;  // --set section.key=value
   std::string resume = "auto";         // "auto" (latest if any), "none", or a checkpoint folder
+  bool check_only = false;             // --check: the config and pre-flight checks, no training
 };
 
 // Runs (or resumes) the whole curriculum. Returns the process exit code.

@@ -10,6 +10,7 @@ void MpiWorkerLink::restore(const std::string& checkpoint_folder) {
   std::snprintf(plan.checkpoint_folder, sizeof(plan.checkpoint_folder), "%s",
                 checkpoint_folder.c_str());
   channel_.send_plan(plan);
+  channel_.collect_reports();  // a worker that could not load it fails here, by its rank
 }
 
 std::vector<control::WorkReport> MpiWorkerLink::run(const control::WorkPlan& plan) {

@@ -40,8 +40,10 @@ class InProcessWorkerLink : public WorkerLink {
 
 class MpiWorkerLink : public WorkerLink {
  public:
-  MpiWorkerLink(MPI_Comm world, int workers, double heartbeat_timeout_s)
-      : workers_(workers), channel_(world, workers, heartbeat_timeout_s) {}
+  MpiWorkerLink(MPI_Comm world, int workers, double heartbeat_timeout_s,
+                bool workers_send_heartbeats)
+      : workers_(workers),
+        channel_(world, workers, heartbeat_timeout_s, workers_send_heartbeats) {}
   int workers() const override { return workers_; }
   void restore(const std::string& checkpoint_folder) override;
   std::vector<control::WorkReport> run(const control::WorkPlan& plan) override;

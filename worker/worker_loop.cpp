@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/error.h"
+
 namespace vdit {
 namespace {
 
@@ -42,30 +44,38 @@ class HeartbeatThread {
 
 }  // namespace
 
-void run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel,
-                     double heartbeat_interval_s, const StopSignals& signals) {
+int run_worker_loop(WorkerEngine& engine, const control::WorkerChannel& channel,
+                    double heartbeat_interval_s, const StopSignals& signals) {
   std::atomic<int64_t> step{0};
   std::unique_ptr<HeartbeatThread> heartbeat;  // needs MPI_THREAD_MULTIPLE; interval 0 = off
   if (heartbeat_interval_s > 0)
     heartbeat = std::make_unique<HeartbeatThread>(channel, heartbeat_interval_s, step);
   while (true) {
     const control::WorkPlan plan = channel.receive_plan();
-    if (plan.kind == control::WorkPlan::kStop) return;
-    if (plan.kind == control::WorkPlan::kRestore) {
-      engine.restore(plan.checkpoint_folder);
-      continue;
-    }
+    if (plan.kind == control::WorkPlan::kStop) return kExitOk;
     step = plan.step.step;
+    control::WorkReport report;
+    report.worker_rank = channel.worker_rank();
     try {
-      control::WorkReport report = engine.run(plan);
+      if (plan.kind == control::WorkPlan::kRestore) {
+        engine.restore(plan.checkpoint_folder);
+      } else {
+        report = engine.run(plan);
+      }
       report.stop_signal = signals.received();
-      channel.send_report(report);
     } catch (const std::exception& error) {
-      control::WorkReport report;
+      report = control::WorkReport{};
+      report.worker_rank = channel.worker_rank();
       std::snprintf(report.error, sizeof(report.error), "%s", error.what());
+      report.error_exit_code =
+          dynamic_cast<const InputError*>(&error) != nullptr ? kExitInputError : kExitRuntimeError;
       channel.send_report(report);
-      throw;
+      // The coordinator prints the message and ends the job (the other workers may wait in a
+      // collective with this one); a second abort from here would race with it.
+      channel.wait_for_end();
+      return report.error_exit_code;
     }
+    channel.send_report(report);
   }
 }
 

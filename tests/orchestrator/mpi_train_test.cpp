@@ -105,5 +105,48 @@ TEST_F(MpiTrain, SigusrOneOnAWorkerStopsEveryRankWithACheckpoint) {
   EXPECT_TRUE(fs::exists(root_ / "run" / "checkpoints" / "latest"));
 }
 
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+TEST_F(MpiTrain, RestoreFailureOnTheWorkersIsPrintedOnceWithItsRankAndExitsTwo) {
+  const std::string train =
+      mpirun(3) + "train --run-dir " + (root_ / "run").string() + kTiny + " --set parallel.dp=2";
+  const JobResult first = run(train + " --set training.steps=2", root_ / "first.log");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  // The same run resumed with a wider model: the checkpoint's tensors do not fit it.
+  const JobResult resumed =
+      run(train + " --set training.steps=4 --set model.hidden_size=48", root_ / "resumed.log");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_EQ(occurrences(resumed.output, "vdit train: error on worker "), 1u) << resumed.output;
+  EXPECT_NE(resumed.output.find("has shape"), std::string::npos) << resumed.output;
+}
+
+TEST_F(MpiTrain, PreflightProblemIsPrintedOnceByTheCoordinatorBeforeAnyModel) {
+  const JobResult result =
+      run(mpirun(3) + "train --check --run-dir " + (root_ / "run").string() + kTiny +
+              " --set parallel.dp=2 --set training.global_batch=5",
+          root_ / "check.log");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(occurrences(result.output, "vdit train: error on the coordinator (world rank 0): "
+                                       "pre-flight found 1 problem before training"),
+            1u)
+      << result.output;
+  EXPECT_NE(result.output.find("global_batch = 5 does not divide by parallel.dp = 2"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST_F(MpiTrain, SameConfigErrorOnEveryRankIsPrintedOnce) {
+  const JobResult result = run(mpirun(3) + "train --run-dir " + (root_ / "run").string() + kTiny +
+                                   " --set parallel.dp=2 --set model.num_heads=3",
+                               root_ / "bad.log");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(occurrences(result.output, "vdit train: error on every rank (world ranks 0-2): "), 1u)
+      << result.output;
+}
+
 }  // namespace
 }  // namespace vdit

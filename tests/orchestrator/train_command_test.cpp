@@ -225,6 +225,51 @@ TEST_F(TrainCommand, ResumedRunIsBitwiseEqualToAStraightRunAcrossAStageBoundary)
   EXPECT_EQ(metrics_of(straight).back()["loss"], metrics_of(resumed).back()["loss"]);
 }
 
+TEST_F(TrainCommand, CheckListsEveryProblemOfEveryStageBeforeAnyCompute) {
+  // The synthetic set is written with 8 caption tokens (the tiny model's); the model is then told
+  // 16, and a third stage asks for clips the data does not have.
+  ASSERT_EQ(run_vdit(tiny("--check")).exit_code, 0);
+  const Result checked = run_vdit(
+      tiny("--check --set model.caption_length=16 --set 'curriculum.stages=[{name=\"img\", "
+           "frames_max=1, steps=3}, {name=\"clip\", frames_min=4, frames_max=4, steps=3}, "
+           "{name=\"long\", frames_min=32, frames_max=32, steps=3}]'"));
+  EXPECT_EQ(checked.exit_code, 2) << checked.output;
+  EXPECT_NE(checked.output.find("pre-flight found 3 problems"), std::string::npos)
+      << checked.output;
+  EXPECT_NE(checked.output.find("stage 1/3 \"img\", bucket 1x32x32: caption_ids hold 8 tokens "
+                                "per caption, but model.caption_length = 16"),
+            std::string::npos)
+      << checked.output;
+  EXPECT_NE(checked.output.find("stage 3/3 \"long\": no bucket can feed this stage"),
+            std::string::npos)
+      << checked.output;
+  EXPECT_EQ(checked.output.find("step "), std::string::npos) << "trained despite the problems";
+  EXPECT_FALSE(fs::exists(run_dir_ / "metrics.jsonl"));
+}
+
+TEST_F(TrainCommand, CheckPassesAndTrainsNothingWhenEveryStageFits) {
+  const Result checked = run_vdit(tiny("--check"));
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_NE(checked.output.find("pre-flight: ok: 2 stages checked"), std::string::npos)
+      << checked.output;
+  EXPECT_NE(checked.output.find("pre-flight: stage 2/2 \"clip\": up to 3 steps (advance: "
+                                "steps), global batch 4, buckets 4x"),
+            std::string::npos)
+      << checked.output;
+  EXPECT_FALSE(fs::exists(run_dir_ / "metrics.jsonl"));
+  EXPECT_FALSE(fs::exists(run_dir_ / "checkpoints" / "latest"));
+}
+
+TEST_F(TrainCommand, ResumingAFinishedRunSaysSoAndExitsZero) {
+  ASSERT_EQ(run_vdit(tiny()).exit_code, 0);
+  const Result again = run_vdit(tiny());
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("the curriculum already finished there (step 6, all 2 stages); "
+                              "nothing to train"),
+            std::string::npos)
+      << again.output;
+}
+
 TEST_F(TrainCommand, BadConfigExitsWithCodeTwoAndNamesTheField) {
   const Result result =
       run_vdit("train --run-dir " + run_dir_.string() + " --set training.global_batch=0");

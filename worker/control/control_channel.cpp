@@ -34,10 +34,12 @@ bool has_message(int source, int tag, MPI_Comm world, MPI_Status* status = MPI_S
 
 }  // namespace
 
-CoordinatorChannel::CoordinatorChannel(MPI_Comm world, int workers, double heartbeat_timeout_s)
+CoordinatorChannel::CoordinatorChannel(MPI_Comm world, int workers, double heartbeat_timeout_s,
+                                       bool workers_send_heartbeats)
     : world_(world),
       workers_(workers),
       timeout_s_(heartbeat_timeout_s),
+      heartbeats_(workers_send_heartbeats),
       last_seen_(workers, Clock::now()) {}
 
 void CoordinatorChannel::send_plan(const WorkPlan& plan) {
@@ -92,8 +94,9 @@ std::vector<WorkReport> CoordinatorChannel::collect_reports() {
       reports[worker] = receive<WorkReport>(status.MPI_SOURCE, kTagReport, world_);
       last_seen_[worker] = Clock::now();
       if (reports[worker].error[0] != '\0') {
-        throw RuntimeError(fmt::format("worker {} (world rank {}) failed: {}", worker, worker + 1,
-                                       reports[worker].error));
+        throw WorkerFailure(fmt::format("worker {} (world rank {}): {}", worker, worker + 1,
+                                        reports[worker].error),
+                            reports[worker].error_exit_code);
       }
       if (!received[worker]) --remaining;
       received[worker] = true;
@@ -102,7 +105,7 @@ std::vector<WorkReport> CoordinatorChannel::collect_reports() {
     const auto now = Clock::now();
     for (int worker = 0; worker < workers_; ++worker) {
       const double silent = std::chrono::duration<double>(now - last_seen_[worker]).count();
-      if (!received[worker] && silent > timeout_s_) {
+      if (heartbeats_ && !received[worker] && silent > timeout_s_) {
         throw RuntimeError(
             fmt::format("worker {} (world rank {}) sent no report or heartbeat for {:.1f} s "
                         "(parallel.heartbeat_timeout_s = {}): "
@@ -132,6 +135,15 @@ WorkPlan WorkerChannel::receive_plan() const {
 
 void WorkerChannel::send_report(const WorkReport& report) const {
   send(report, 0, kTagReport, world_);
+}
+
+void WorkerChannel::wait_for_end() const {
+  try {
+    while (receive_plan().kind != WorkPlan::kStop) {
+    }
+  } catch (const RuntimeError&) {
+    // The coordinator sent nothing within the plan timeout; the caller ends this process.
+  }
 }
 
 void WorkerChannel::send_heartbeat(int64_t step) const {

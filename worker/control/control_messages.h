@@ -14,7 +14,8 @@ enum Tag : int { kTagPlan = 101, kTagReport = 102, kTagHeartbeat = 103 };
 
 // Coordinator -> every worker, before each step.
 struct WorkPlan {
-  // kRestore: load the checkpoint in `checkpoint_folder` (before the first step of a resumed run).
+  // kRestore: load the checkpoint in `checkpoint_folder` (before the first step of a resumed run)
+  // and report (with an error, if the load failed).
   // kSave: no step, only start this rank's shard write for `checkpoint_step`.
   // kFlush: no step, wait for the shard write in flight and report it.
   enum Kind : int32_t { kStep = 1, kStop = 2, kRestore = 3, kSave = 4, kFlush = 5 };
@@ -47,6 +48,7 @@ struct WorkReport {
   // when checkpoint.async is off.
   double save_blocked_seconds = 0;
   char error[512] = {};     // non-empty: the worker failed with this message and stops
+  int32_t error_exit_code = 0;  // with an error: kExitInputError or kExitRuntimeError
   int32_t stop_signal = 0;  // a stop signal this worker received (SIGUSR1/SIGTERM/SIGINT), or 0
 };
 
