@@ -2,6 +2,7 @@
 // validate and summarise shards.
 #include <fmt/core.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -104,9 +105,12 @@ ParsedArgs parse_args(const Args& args, const std::vector<std::string>& known_fl
 
 int64_t parse_integer(const std::string& text, const std::string& flag) {
   char* end = nullptr;
+  errno = 0;
   const long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end == nullptr || *end != '\0') {
-    throw InputError(fmt::format("--{} is \"{}\", expected an integer", flag, text));
+  // ERANGE: strtoll clamps to LLONG_MAX/MIN, a value the user did not type.
+  if (text.empty() || end == nullptr || *end != '\0' || errno == ERANGE) {
+    throw InputError(
+        fmt::format("--{} is \"{}\", expected an integer that fits in 64 bits", flag, text));
   }
   return value;
 }
