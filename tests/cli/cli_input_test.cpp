@@ -23,10 +23,9 @@ struct Result {
 Result run_vdit(const std::string& arguments) {
   const std::string log =
       (fs::temp_directory_path() / fmt::format("vdit_cli_input_test_{}.log", ::getpid())).string();
-  const int status =
-      std::system(fmt::format("cd {} && {} {} > {} 2>&1", VDIT_SOURCE_DIR, VDIT_BINARY, arguments,
-                              log)
-                      .c_str());
+  const int status = std::system(
+      fmt::format("cd {} && {} {} > {} 2>&1", VDIT_SOURCE_DIR, VDIT_BINARY, arguments, log)
+          .c_str());
   std::stringstream output;
   output << std::ifstream(log).rdbuf();
   fs::remove(log);
@@ -46,6 +45,14 @@ TEST(TrainCommand, ExitsTwoNamingTheKeyWhenASetIndexIsNotANumber) {
   EXPECT_NE(result.output.find("--set curriculum.stages.x.steps"), std::string::npos)
       << result.output;
   EXPECT_EQ(result.output.find("stoul"), std::string::npos) << result.output;
+}
+
+TEST(TrainCommand, ExitsTwoNamingTheFieldWhenAModelSizeIsNegative) {
+  const Result result = run_vdit(
+      fmt::format("train configs/demo.toml --run-dir {} --set model.depth=-1", scratch_dir()));
+  fs::remove_all(scratch_dir());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("model.depth: found -1"), std::string::npos) << result.output;
 }
 
 }  // namespace
