@@ -55,4 +55,22 @@ TEST(TrainCommand, ExitsTwoNamingTheFieldWhenAModelSizeIsNegative) {
   EXPECT_NE(result.output.find("model.depth: found -1"), std::string::npos) << result.output;
 }
 
+// The flags are checked before the checkpoint is even looked for, so no run folder is needed.
+TEST(SampleCommand, ExitsTwoNamingTheFlagWhenAValueIsOutOfRange) {
+  const std::string run = "sample --run " + scratch_dir();
+  const Result frames = run_vdit(run + " --frames 0");
+  EXPECT_EQ(frames.exit_code, 2) << frames.output;
+  EXPECT_NE(frames.output.find("--frames: found 0, expected >= 1"), std::string::npos)
+      << frames.output;
+  const Result steps = run_vdit(run + " --steps 0");
+  EXPECT_EQ(steps.exit_code, 2) << steps.output;
+  EXPECT_NE(steps.output.find("--steps: found 0"), std::string::npos) << steps.output;
+  const Result seed = run_vdit(run + " --seed -1");
+  EXPECT_EQ(seed.exit_code, 2) << seed.output;
+  EXPECT_NE(seed.output.find("--seed: found -1"), std::string::npos) << seed.output;
+  const Result size = run_vdit(run + " --size 32x32x8");
+  EXPECT_EQ(size.exit_code, 2) << size.output;
+  EXPECT_NE(size.output.find("--size: found \"32x32x8\""), std::string::npos) << size.output;
+}
+
 }  // namespace
