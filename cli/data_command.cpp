@@ -38,7 +38,7 @@ constexpr const char* kSynthUsage =
     "                          curriculum stage, from images to long, larger clips)\n"
     "  --patch PT,P,P          patch size (default 1,4,4)\n"
     "  --shards K              number of shard files, clips go round-robin (default 1)\n"
-    "  --caption-length LC     caption ids per clip, truncated or padded (default 32)\n";
+    "  --caption-length LC     caption ids per clip, truncated or padded (default 64)\n";
 
 constexpr const char* kPackUsage =
     "usage: vdit data pack VIDEO... --out DIR [options]\n\n"

@@ -79,11 +79,17 @@ std::vector<WrittenSample> write_samples(const SampleRequest& request) {
 
   const data::CaptionTokenizer tokenizer(config.model.caption_length);
   std::vector<torch::Tensor> ids;
+  int64_t captions_cut = 0;
   for (const auto& caption : request.captions) {
+    captions_cut += tokenizer.fits(caption) ? 0 : 1;
     auto encoded = tokenizer.encode(caption);
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
+  fmt::print("{}", data::caption_truncation_warning(
+                       captions_cut, static_cast<int64_t>(request.captions.size()),
+                       config.model.caption_length,
+                       "the checkpoint's model.caption_length: shorten them"));
   const model::PatchGrid grid{request.frames / patch.frames, request.height / patch.size,
                               request.width / patch.size};
   const auto tokens = diffusion::sample(dit, diffusion, torch::stack(ids), grid, options);
