@@ -200,6 +200,78 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
   return pieces;
 }
 
+namespace {
+
+// The dataset of `piece`, opened and checked (float, the indexed shape), with its file.
+struct OpenedPiece {
+  H5Handle file, dataset, space;
+};
+
+OpenedPiece open_piece(const std::string& path, const StoredPiece& piece,
+                       const std::string& where) {
+  data::silence_hdf5_error_printing();
+  OpenedPiece opened;
+  opened.file = H5Handle(H5_CHECK_INPUT(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), where),
+                         H5Kind::kFile);
+  opened.dataset =
+      H5Handle(H5_CHECK_INPUT(H5Dopen2(opened.file.get(), piece.name.c_str(), H5P_DEFAULT), where),
+               H5Kind::kDataset);
+  const H5Handle type(H5_CHECK_INPUT(H5Dget_type(opened.dataset.get()), where), H5Kind::kDatatype);
+  if (H5Tget_class(type.get()) != H5T_FLOAT) {
+    throw InputError(
+        fmt::format("{} has dtype {}, expected float32", where, data::describe_dtype(type.get())));
+  }
+  opened.space =
+      H5Handle(H5_CHECK_INPUT(H5Dget_space(opened.dataset.get()), where), H5Kind::kDataspace);
+  const std::vector<hsize_t> dims = data::dataspace_dims(opened.space.get());
+  if (dims != to_hsize(piece.placement.shape)) {
+    throw InputError(fmt::format("{} has shape {}, expected {}", where, data::describe_dims(dims),
+                                 describe_shape(piece.placement.shape)));
+  }
+  return opened;
+}
+
+}  // namespace
+
+std::vector<float> read_piece_rows(const std::string& path, const StoredPiece& piece, int64_t dim,
+                                   int64_t first_row, int64_t rows, int64_t blocks,
+                                   int64_t block_stride) {
+  const std::string where = fmt::format("{}: dataset '{}'", path, piece.name);
+  const std::vector<int64_t>& shape = piece.placement.shape;
+  const bool inside =
+      dim >= 0 && dim < static_cast<int64_t>(shape.size()) && first_row >= 0 && rows >= 0 &&
+      blocks >= 1 && block_stride >= rows &&
+      first_row + (blocks - 1) * block_stride + rows <= shape[static_cast<size_t>(dim)];
+  if (!inside) {
+    throw InputError(fmt::format(
+        "{}: cannot read {} runs of {} rows from row {} every {} along dim {} of a piece of "
+        "shape {}",
+        where, blocks, rows, first_row, block_stride, dim, describe_shape(shape)));
+  }
+  std::vector<int64_t> selected = shape;
+  selected[static_cast<size_t>(dim)] = blocks * rows;
+  std::vector<float> values(static_cast<size_t>(element_count(selected)));
+  if (values.empty()) return values;
+  const OpenedPiece opened = open_piece(path, piece, where);
+  std::vector<hsize_t> start(shape.size(), 0), stride(shape.size(), 1), count(shape.size(), 1);
+  std::vector<hsize_t> block = to_hsize(shape);
+  const auto d = static_cast<size_t>(dim);
+  start[d] = static_cast<hsize_t>(first_row);
+  stride[d] = static_cast<hsize_t>(block_stride);
+  count[d] = static_cast<hsize_t>(blocks);
+  block[d] = static_cast<hsize_t>(rows);
+  H5_CHECK_INPUT(H5Sselect_hyperslab(opened.space.get(), H5S_SELECT_SET, start.data(),
+                                     stride.data(), count.data(), block.data()),
+                 where);
+  const auto total = static_cast<hsize_t>(values.size());
+  const H5Handle memory(H5_CHECK_INPUT(H5Screate_simple(1, &total, nullptr), where),
+                        H5Kind::kDataspace);
+  H5_CHECK_INPUT(H5Dread(opened.dataset.get(), H5T_NATIVE_FLOAT, memory.get(), opened.space.get(),
+                         H5P_DEFAULT, values.data()),
+                 where);
+  return values;
+}
+
 std::vector<float> read_piece_values(const std::string& path, const StoredPiece& piece) {
   data::silence_hdf5_error_printing();
   const std::string where = fmt::format("{}: dataset '{}'", path, piece.name);

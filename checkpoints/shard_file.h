@@ -40,4 +40,13 @@ std::vector<StoredPiece> read_shard_index(const std::string& path, const std::st
 // The values of one piece, checked against the placement the index found. InputError on failure.
 std::vector<float> read_piece_values(const std::string& path, const StoredPiece& piece);
 
+// Part of one piece, read as one HDF5 hyperslab: along `dim`, `blocks` runs of `rows` rows, the
+// first starting at row `first_row` of the stored piece and each next one `block_stride` rows
+// further; every other dim whole. Row-major [dims before dim] x [blocks * rows] x [dims after],
+// so a tensor-parallel rank reads only its rows of a fused [q | k | v] piece. InputError if the
+// runs leave the stored piece or the dataset does not match the index.
+std::vector<float> read_piece_rows(const std::string& path, const StoredPiece& piece, int64_t dim,
+                                   int64_t first_row, int64_t rows, int64_t blocks,
+                                   int64_t block_stride);
+
 }  // namespace vdit::checkpoints
