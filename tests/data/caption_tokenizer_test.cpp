@@ -29,7 +29,9 @@ TEST(CaptionTokenizer, CutsAtACharacterBoundaryWhenTruncatingUtf8) {
   EXPECT_EQ(CaptionTokenizer(4).kept_bytes(cafe), 3u);
   EXPECT_FALSE(CaptionTokenizer(4).fits(cafe));
   EXPECT_TRUE(CaptionTokenizer(5).fits(cafe));
-  const std::string emoji = "a\xf0\x9f\x98\x80b";  // a, one 4-byte character, b
+  const std::string emoji =
+      "a\xf0\x9f\x98\x80"
+      "b";  // a, one 4-byte character, b
   for (int64_t length = 1; length <= 4; ++length) {
     EXPECT_EQ(CaptionTokenizer(length).kept_bytes(emoji), 1u) << length;
   }
