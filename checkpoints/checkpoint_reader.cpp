@@ -30,12 +30,21 @@ std::string read_manifest_text(const std::string& folder) {
   return text.str();
 }
 
-void verify_file(const std::string& folder, const ManifestFile& expected) {
+void verify_file(const std::string& folder, const ManifestFile& expected, bool checksum) {
   const std::string path = (fs::path(folder) / expected.name).string();
   std::error_code error;
   if (!fs::is_regular_file(path, error)) {
     throw InputError(
         fmt::format("{}: file {} listed in the manifest is missing", folder, expected.name));
+  }
+  if (!checksum) {
+    const auto size = static_cast<int64_t>(fs::file_size(path, error));
+    if (error || size != expected.size) {
+      throw InputError(
+          fmt::format("{}: file {} has {} bytes, the manifest records {} (truncated or replaced)",
+                      folder, expected.name, error ? -1 : size, expected.size));
+    }
+    return;
   }
   FileDigest digest;
   try {
@@ -60,7 +69,7 @@ void verify_file(const std::string& folder, const ManifestFile& expected) {
 
 }  // namespace
 
-LoadedCheckpoint open_checkpoint(const std::string& folder) {
+LoadedCheckpoint open_checkpoint(const std::string& folder, const OpenOptions& options) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) {
     throw InputError(fmt::format("{}: not a checkpoint folder (it does not exist)", folder));
@@ -80,7 +89,7 @@ LoadedCheckpoint open_checkpoint(const std::string& folder) {
   checkpoint.state_json = manifest.state_json;
   checkpoint.config_toml = manifest.config_toml;
   for (const ManifestFile& file : manifest.files) {
-    verify_file(folder, file);
+    verify_file(folder, file, options.verify_checksums);
     checkpoint.files.push_back(file.name);
   }
   for (const std::string& file_name : checkpoint.files) {

@@ -10,11 +10,19 @@
 
 namespace vdit::checkpoints {
 
+struct OpenOptions {
+  // CRC-32 of every file against the manifest: reads every byte of the checkpoint. Worth it once
+  // per resume, in the coordinator (find_latest_checkpoint / open_checkpoint before it sends the
+  // folder to the workers); each worker then opens the same folder without it and reads only
+  // its own slices (read_tensor_piece).
+  bool verify_checksums = true;
+};
+
 // Verifies one checkpoint folder: manifest.json parses and matches the folder's step, every file
-// it lists exists with the recorded size and CRC-32, every shard opens as HDF5 with the right
-// format, and every tensor's pieces cover its global shape. InputError naming the folder and
-// the problem otherwise.
-LoadedCheckpoint open_checkpoint(const std::string& folder);
+// it lists exists with the recorded size (and CRC-32, unless options say not to), every shard
+// opens as HDF5 with the right format, and every tensor's pieces cover its global shape.
+// InputError naming the folder and the problem otherwise.
+LoadedCheckpoint open_checkpoint(const std::string& folder, const OpenOptions& options = {});
 
 // The newest loadable checkpoint under `root`: tries the folder `latest` names first, then each
 // older step_N folder, newest first, until one verifies. Each one skipped adds a line to

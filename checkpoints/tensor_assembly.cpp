@@ -14,6 +14,43 @@ namespace {
 
 int64_t extent(const StoredPiece& piece) { return piece.placement.piece_rows(); }
 
+const std::vector<StoredPiece>& pieces_of(const LoadedCheckpoint& checkpoint,
+                                          const std::string& name) {
+  const auto found = checkpoint.tensors.find(name);
+  if (found != checkpoint.tensors.end()) return found->second;
+  std::string examples;
+  int shown = 0;
+  for (auto it = checkpoint.tensors.begin(); it != checkpoint.tensors.end() && shown < 5;
+       ++it, ++shown) {
+    examples += (shown == 0 ? "" : ", ") + it->first;
+  }
+  throw InputError(fmt::format("{}: no tensor '{}' (it holds {} tensors, e.g. {})", checkpoint.path,
+                               name, checkpoint.tensors.size(), examples));
+}
+
+std::string shard_path(const LoadedCheckpoint& checkpoint, const StoredPiece& piece) {
+  return (std::filesystem::path(checkpoint.path) / piece.file_name).string();
+}
+
+std::string x_joined(const std::vector<int64_t>& shape) {
+  std::string text;
+  for (const int64_t dim : shape) text += (text.empty() ? "" : "x") + std::to_string(dim);
+  return text;
+}
+
+// Copies `rows` rows of every block of `source` ([outer] x [blocks * source_rows] x [inner],
+// rows starting at `source_row` in each block) to rows starting at `target_row` of every block of
+// `target` ([outer] x [blocks * target_rows] x [inner]).
+void copy_block_rows(const float* source, int64_t source_rows, int64_t source_row, float* target,
+                     int64_t target_rows, int64_t target_row, int64_t rows, int64_t outer,
+                     int64_t inner) {
+  for (int64_t block = 0; block < outer; ++block) {
+    std::memcpy(target + (block * target_rows + target_row) * inner,
+                source + (block * source_rows + source_row) * inner,
+                sizeof(float) * static_cast<size_t>(rows * inner));
+  }
+}
+
 }  // namespace
 
 std::vector<StoredPiece> plan_assembly(const std::string& name,
@@ -78,25 +115,14 @@ std::vector<StoredPiece> plan_assembly(const std::string& name,
 
 std::vector<float> read_full_tensor(const LoadedCheckpoint& checkpoint, const std::string& name,
                                     std::vector<int64_t>* global_shape) {
-  const auto found = checkpoint.tensors.find(name);
-  if (found == checkpoint.tensors.end()) {
-    std::string examples;
-    int shown = 0;
-    for (auto it = checkpoint.tensors.begin(); it != checkpoint.tensors.end() && shown < 5;
-         ++it, ++shown) {
-      examples += (shown == 0 ? "" : ", ") + it->first;
-    }
-    throw InputError(fmt::format("{}: no tensor '{}' (it holds {} tensors, e.g. {})",
-                                 checkpoint.path, name, checkpoint.tensors.size(), examples));
-  }
-  const std::vector<StoredPiece> plan = plan_assembly(name, found->second, checkpoint.path);
+  const std::vector<StoredPiece> plan =
+      plan_assembly(name, pieces_of(checkpoint, name), checkpoint.path);
   const PiecePlacement& placement = plan.front().placement;
   const std::vector<int64_t>& shape = placement.global_shape;
   if (global_shape != nullptr) *global_shape = shape;
   std::vector<float> full(static_cast<size_t>(element_count(shape)));
   for (const StoredPiece& piece : plan) {
-    const std::string path = (std::filesystem::path(checkpoint.path) / piece.file_name).string();
-    const std::vector<float> values = read_piece_values(path, piece);
+    const std::vector<float> values = read_piece_values(shard_path(checkpoint, piece), piece);
     if (placement.split_dim == -1) return values;
     // Row-major: the tensor is `outer` blocks of [rows x inner] (outer counts the dims before
     // split_dim times split_blocks); each piece fills the rows [offset, offset + piece rows) of
@@ -114,6 +140,55 @@ std::vector<float> read_full_tensor(const LoadedCheckpoint& checkpoint, const st
     }
   }
   return full;
+}
+
+std::vector<float> read_tensor_piece(const LoadedCheckpoint& checkpoint, const std::string& name,
+                                     const PiecePlacement& want) {
+  const std::vector<StoredPiece> plan =
+      plan_assembly(name, pieces_of(checkpoint, name), checkpoint.path);
+  const PiecePlacement& stored = plan.front().placement;
+  if (stored.global_shape != want.global_shape) {
+    throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config",
+                                 checkpoint.path, name, x_joined(stored.global_shape),
+                                 x_joined(want.global_shape)));
+  }
+  if (const std::string problem = placement_problem(want); !problem.empty()) {
+    throw InputError(fmt::format("{}: tensor {}: cannot read the piece asked for: {}",
+                                 checkpoint.path, name, problem));
+  }
+  if (want.split_dim == -1) return read_full_tensor(checkpoint, name);
+  const auto dim = static_cast<size_t>(want.split_dim);
+  const int64_t blocks = want.split_blocks;
+  const int64_t want_rows = want.piece_rows(), tensor_rows = want.tensor_rows();
+  const int64_t outer = element_count({want.shape.begin(), want.shape.begin() + dim}) * blocks;
+  const int64_t inner = element_count({want.shape.begin() + dim + 1, want.shape.end()});
+  std::vector<float> values(static_cast<size_t>(element_count(want.shape)));
+  if (values.empty()) return values;
+  if (stored.split_dim == -1) {
+    // One whole copy: its rows [offset, offset + rows) of every block, in one hyperslab.
+    return read_piece_rows(shard_path(checkpoint, plan.front()), plan.front(), want.split_dim,
+                           want.offset, want_rows, blocks, tensor_rows);
+  }
+  if (stored.split_dim != want.split_dim || stored.split_blocks != blocks) {
+    // Cut another way (not a layout vdit writes today): assemble it whole, then slice.
+    const std::vector<float> full = read_full_tensor(checkpoint, name);
+    copy_block_rows(full.data(), tensor_rows, want.offset, values.data(), want_rows, 0, want_rows,
+                    outer, inner);
+    return values;
+  }
+  // Pieces along the same dim: each piece that overlaps [offset, offset + rows) gives its part.
+  for (const StoredPiece& piece : plan) {
+    const int64_t piece_begin = piece.placement.offset, piece_rows = extent(piece);
+    const int64_t begin = std::max(want.offset, piece_begin);
+    const int64_t end = std::min(want.offset + want_rows, piece_begin + piece_rows);
+    if (begin >= end) continue;
+    const std::vector<float> part =
+        read_piece_rows(shard_path(checkpoint, piece), piece, want.split_dim, begin - piece_begin,
+                        end - begin, blocks, piece_rows);
+    copy_block_rows(part.data(), end - begin, 0, values.data(), want_rows, begin - want.offset,
+                    end - begin, outer, inner);
+  }
+  return values;
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> list_tensors(

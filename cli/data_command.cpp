@@ -2,6 +2,7 @@
 // validate and summarise shards.
 #include <fmt/core.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -37,7 +38,7 @@ constexpr const char* kSynthUsage =
     "                          curriculum stage, from images to long, larger clips)\n"
     "  --patch PT,P,P          patch size (default 1,4,4)\n"
     "  --shards K              number of shard files, clips go round-robin (default 1)\n"
-    "  --caption-length LC     caption ids per clip, truncated or padded (default 32)\n";
+    "  --caption-length LC     caption ids per clip, truncated or padded (default 64)\n";
 
 constexpr const char* kPackUsage =
     "usage: vdit data pack VIDEO... --out DIR [options]\n\n"
@@ -104,9 +105,12 @@ ParsedArgs parse_args(const Args& args, const std::vector<std::string>& known_fl
 
 int64_t parse_integer(const std::string& text, const std::string& flag) {
   char* end = nullptr;
+  errno = 0;
   const long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end == nullptr || *end != '\0') {
-    throw InputError(fmt::format("--{} is \"{}\", expected an integer", flag, text));
+  // ERANGE: strtoll clamps to LLONG_MAX/MIN, a value the user did not type.
+  if (text.empty() || end == nullptr || *end != '\0' || errno == ERANGE) {
+    throw InputError(
+        fmt::format("--{} is \"{}\", expected an integer that fits in 64 bits", flag, text));
   }
   return value;
 }

@@ -25,11 +25,10 @@ int run_sample(const Args& args) {
       "caption", po::value(&request.captions)->composing(), "caption to sample (repeatable)")(
       "frames", po::value(&request.frames)->default_value(8), "frames T")(
       "size", po::value(&size)->default_value("32x32"), "resolution HxW")(
-      "steps", po::value(&request.steps)->default_value(-1),
-      "sampler steps (default: diffusion.sample_steps)")(
+      "steps", po::value<int64_t>(), "DDIM sampler steps (default: diffusion.sample_steps)")(
       "sampler", po::value(&request.sampler), "ddim or ddpm (default: diffusion.sampler)")(
-      "guidance", po::value(&request.guidance)->default_value(-1),
-      "classifier-free guidance scale (default: diffusion.guidance_scale)")(
+      "guidance", po::value<double>(),
+      "classifier-free guidance scale, 1 = none (default: diffusion.guidance_scale)")(
       "seed", po::value(&request.seed)->default_value(0), "noise seed")(
       "raw-weights", po::bool_switch(&request.raw_weights),
       "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
@@ -49,12 +48,17 @@ int run_sample(const Args& args) {
   if (request.run_dir.empty() == request.checkpoint.empty()) {
     throw InputError("give exactly one of --run DIR or --checkpoint DIR (see vdit sample --help)");
   }
+  if (values.count("steps")) request.steps = values["steps"].as<int64_t>();
+  if (values.count("guidance")) request.guidance = values["guidance"].as<double>();
   char separator = 0;
-  if (std::sscanf(size.c_str(), "%ld%c%ld", &request.height, &separator, &request.width) != 3 ||
-      separator != 'x' || request.height <= 0 || request.width <= 0) {
+  int consumed = 0;
+  if (std::sscanf(size.c_str(), "%ld%c%ld%n", &request.height, &separator, &request.width,
+                  &consumed) != 3 ||
+      separator != 'x' || static_cast<size_t>(consumed) != size.size() || request.height <= 0 ||
+      request.width <= 0) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
-  if (request.captions.empty()) request.captions = {"a red circle moving right"};
+  if (values.count("caption") == 0) request.captions = {"a red circle moving right"};
   const auto samples = orchestrator::write_samples(request);
   for (const auto& sample : samples) fmt::print("wrote {}\n", sample.gif);
   // Motion as numbers: the foreground centroid of the first and last frame (x right, y down).

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -147,12 +148,35 @@ class TableWriter {
   toml::table& table_;
 };
 
-// "a.b.0.c" -> {"a", "b", "0", "c"}
+// "a.b.0.c" -> {"a", "b", "0", "c"}; an empty part ("a..b", ".a", "a.") is kept, to be refused.
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
-  std::stringstream stream(path);
-  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
-  return parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+// The index `part` names in an array of `size` entries, or InputError naming the key. Digits
+// only: std::stoul would take "x" as an exception without the key and "1x" as 1.
+size_t parse_array_index(const std::string& part, size_t size, const std::string& array_path,
+                         const std::string& path, const std::string& source) {
+  const bool digits =
+      !part.empty() && part.size() <= 9 &&
+      std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const size_t index = digits ? static_cast<size_t>(std::stoul(part)) : 0;
+  if (!digits || index >= size) {
+    const std::string expected = size == 0
+                                     ? std::string("nothing: the array is empty, set it whole")
+                                     : fmt::format("an index 0..{}", size - 1);
+    throw InputError(fmt::format(
+        "{}: --set {}: '{}' is an array of {} entries; after it expected {}, found '{}'", source,
+        path, array_path, size, expected, part));
+  }
+  return index;
 }
 
 // Applies "dotted.key=value"; the value is read as TOML (so 4, 0.5, true, ["a"]) and falls back to
@@ -164,31 +188,41 @@ void apply_override(toml::table& root, const std::string& assignment, const std:
   }
   const std::string path = assignment.substr(0, equals);
   const std::string text = assignment.substr(equals + 1);
+  const std::vector<std::string> parts = split_path(path);
+  for (const std::string& part : parts) {
+    if (part.empty()) {
+      throw InputError(fmt::format(
+          "--set '{}': the key '{}' has an empty part, expected names joined by single dots "
+          "such as model.depth",
+          assignment, path));
+    }
+  }
   toml::table parsed;
   try {
     parsed = toml::parse("value = " + text);
   } catch (const toml::parse_error&) {
     parsed.insert_or_assign("value", text);
   }
-  const std::vector<std::string> parts = split_path(path);
   toml::node* current = &root;
+  std::string walked;  // the dotted path of `current`
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (toml::table* table = current->as_table()) {
       if (!table->contains(parts[i])) table->insert(parts[i], toml::table{});
       current = table->get(parts[i]);
     } else if (toml::array* array = current->as_array()) {
-      const size_t index = std::stoul(parts[i]);
-      if (index >= array->size()) {
-        throw InputError(fmt::format("{}: --set {}: index {} is past the {} entries", source, path,
-                                     index, array->size()));
-      }
-      current = array->get(index);
+      current = array->get(parse_array_index(parts[i], array->size(), walked, path, source));
     } else {
-      throw InputError(fmt::format("{}: --set {}: '{}' is not a table", source, path, parts[i]));
+      throw InputError(fmt::format("{}: --set {}: '{}' is {}, not a table", source, path, walked,
+                                   describe(*current)));
     }
+    walked += (walked.empty() ? "" : ".") + parts[i];
   }
   toml::table* target = current->as_table();
-  if (target == nullptr) throw InputError(fmt::format("{}: --set {}: not a table", source, path));
+  if (target == nullptr) {
+    throw InputError(fmt::format(
+        "{}: --set {}: '{}' is {}, not a table{}", source, path, walked, describe(*current),
+        current->is_array() ? fmt::format(" (name an entry and a key: {}.0.<key>)", walked) : ""));
+  }
   target->insert_or_assign(parts.back(), *parsed.get("value"));
 }
 

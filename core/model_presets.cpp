@@ -18,7 +18,23 @@ const std::vector<ModelPreset>& model_presets() {
   return presets;
 }
 
+namespace {
+
+// 0 (the default) means "the preset's value"; a negative size is a typo, not a request for the
+// preset, and used to train the preset's size without a word.
+void reject_negative_size(double value, const char* field, const std::string& source) {
+  if (value >= 0) return;  // so NaN is refused too
+  throw InputError(fmt::format("{}: {}: found {}, expected > 0, or 0 for the preset's value",
+                               source, field, value));
+}
+
+}  // namespace
+
 void apply_model_preset(ModelConfig& model, const std::string& source) {
+  reject_negative_size(static_cast<double>(model.hidden_size), "model.hidden_size", source);
+  reject_negative_size(static_cast<double>(model.depth), "model.depth", source);
+  reject_negative_size(static_cast<double>(model.num_heads), "model.num_heads", source);
+  reject_negative_size(model.mlp_ratio, "model.mlp_ratio", source);
   for (const ModelPreset& preset : model_presets()) {
     if (model.preset != preset.name) continue;
     if (model.hidden_size <= 0) model.hidden_size = preset.hidden_size;

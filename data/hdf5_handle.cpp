@@ -6,14 +6,9 @@
 
 namespace vdit::data {
 
-std::recursive_mutex& hdf5_mutex() {
-  // The one piece of process-wide state in data/: it mirrors HDF5's own process-wide state.
-  static std::recursive_mutex mutex;
-  return mutex;
-}
-
 void silence_hdf5_error_printing() {
-  Hdf5Lock lock(hdf5_mutex());
+  // Thread-safe HDF5 keeps one error stack per thread, so this silences the calling thread's;
+  // every function that opens or creates a file calls it on its own thread.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
@@ -29,7 +24,6 @@ herr_t collect_error_message(unsigned /*depth*/, const H5E_error2_t* error, void
 }  // namespace
 
 std::string take_hdf5_error_message() {
-  Hdf5Lock lock(hdf5_mutex());
   std::vector<std::string> messages;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_error_message, &messages);
   H5Eclear2(H5E_DEFAULT);
@@ -64,7 +58,6 @@ H5Handle& H5Handle::operator=(H5Handle&& other) noexcept {
 
 void H5Handle::reset() noexcept {
   if (id_ < 0) return;
-  Hdf5Lock lock(hdf5_mutex());
   switch (kind_) {
     case H5Kind::kFile:
       H5Fclose(id_);

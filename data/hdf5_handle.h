@@ -1,20 +1,21 @@
-// Move-only RAII ownership of HDF5 ids (hid_t), the H5_CHECK macros and the process-wide HDF5 lock.
+// Move-only RAII ownership of HDF5 ids (hid_t) and the H5_CHECK macros.
 #pragma once
 
 #include <hdf5.h>
 
-#include <mutex>
 #include <string>
 
 #include "core/error.h"
 
 namespace vdit::data {
 
-// HDF5 1.10 (serial) is not thread-safe: every HDF5 call made by this process must hold this lock,
-// including calls made by other layers (checkpoints/) while the loader's reader thread runs.
-// Recursive so that a function holding it may call another one that takes it too.
-std::recursive_mutex& hdf5_mutex();
-using Hdf5Lock = std::lock_guard<std::recursive_mutex>;
+// vdit calls HDF5 from several threads at once (the loader's reader thread, a background
+// checkpoint save) with no lock of its own: the library must serialize its calls itself. HDF5
+// does so with one global lock per API call, so a single long H5Dwrite still stalls every other
+// thread's HDF5 call for its duration: write large data in pieces (checkpoints/shard_file.cpp).
+#if !defined(H5_HAVE_THREADSAFE) || !H5_HAVE_THREADSAFE
+#error "vdit needs an HDF5 built thread-safe (H5_HAVE_THREADSAFE, Debian's libhdf5-dev is)"
+#endif
 
 // HDF5 prints its error stack to stderr by default; vdit reports the same text through exceptions
 // instead. Idempotent; every function that opens or creates a file calls it.

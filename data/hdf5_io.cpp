@@ -5,7 +5,6 @@
 namespace vdit::data {
 
 H5Handle make_float16_type() {
-  Hdf5Lock lock(hdf5_mutex());
   H5Handle type(H5_CHECK(H5Tcopy(H5T_IEEE_F32LE), "creating the float16 type"), H5Kind::kDatatype);
   // Sign bit 15, exponent bits 10..14, mantissa bits 0..9, exponent bias 15: IEEE binary16.
   H5_CHECK(H5Tset_fields(type.get(), 15, 10, 5, 0, 10), "creating the float16 type");
@@ -16,7 +15,6 @@ H5Handle make_float16_type() {
 }
 
 H5Handle make_string_type() {
-  Hdf5Lock lock(hdf5_mutex());
   H5Handle type(H5_CHECK(H5Tcopy(H5T_C_S1), "creating the string type"), H5Kind::kDatatype);
   H5_CHECK(H5Tset_size(type.get(), H5T_VARIABLE), "creating the string type");
   H5_CHECK(H5Tset_cset(type.get(), H5T_CSET_UTF8), "creating the string type");
@@ -24,7 +22,6 @@ H5Handle make_string_type() {
 }
 
 std::string describe_dtype(hid_t type) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t size = H5Tget_size(type);
   switch (H5Tget_class(type)) {
     case H5T_INTEGER:
@@ -53,29 +50,24 @@ std::string describe_dtype(hid_t type) {
 }
 
 bool is_uint8(hid_t type) {
-  Hdf5Lock lock(hdf5_mutex());
   return H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) == 1 &&
          H5Tget_sign(type) == H5T_SGN_NONE;
 }
 
 bool is_int32(hid_t type) {
-  Hdf5Lock lock(hdf5_mutex());
   return H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) == 4 &&
          H5Tget_sign(type) == H5T_SGN_2;
 }
 
 bool is_float16(hid_t type) {
-  Hdf5Lock lock(hdf5_mutex());
   return H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 2;
 }
 
 bool is_string(hid_t type) {
-  Hdf5Lock lock(hdf5_mutex());
   return H5Tget_class(type) == H5T_STRING;
 }
 
 std::vector<hsize_t> dataspace_dims(hid_t space) {
-  Hdf5Lock lock(hdf5_mutex());
   const int rank = H5_CHECK(H5Sget_simple_extent_ndims(space), "reading a dataspace rank");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
   if (rank > 0) H5_CHECK(H5Sget_simple_extent_dims(space, dims.data(), nullptr), "reading dims");
@@ -91,7 +83,6 @@ std::string describe_dims(const std::vector<hsize_t>& dims) {
 }
 
 void write_string_attribute(hid_t object, const char* name, const std::string& value) {
-  Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("writing attribute '{}'", name);
   const H5Handle type = make_string_type();
   const H5Handle space(H5_CHECK(H5Screate(H5S_SCALAR), context), H5Kind::kDataspace);
@@ -104,7 +95,6 @@ void write_string_attribute(hid_t object, const char* name, const std::string& v
 }
 
 void write_int_attributes(hid_t object, const char* name, const std::vector<int64_t>& values) {
-  Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("writing attribute '{}'", name);
   // One value is stored as a scalar (h5py reads a plain int), several as a 1-D array.
   const hsize_t count = values.size();
@@ -131,7 +121,6 @@ std::optional<H5Handle> open_attribute(hid_t object, const char* name, const std
 
 std::optional<std::string> read_string_attribute(hid_t object, const char* name,
                                                  const std::string& where) {
-  Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
   const std::optional<H5Handle> attribute = open_attribute(object, name, where);
   if (!attribute) return std::nullopt;
@@ -165,7 +154,6 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
 
 std::optional<std::vector<int64_t>> read_int_attributes(hid_t object, const char* name,
                                                         const std::string& where) {
-  Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
   const std::optional<H5Handle> attribute = open_attribute(object, name, where);
   if (!attribute) return std::nullopt;

@@ -91,7 +91,6 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
     throw InputError(fmt::format("{}: no such shard file", path));
   }
   silence_hdf5_error_printing();
-  Hdf5Lock lock(hdf5_mutex());
   ShardReader reader;
   reader.info_.path = path;
   reader.file_ = H5Handle(
@@ -236,7 +235,6 @@ void ShardReader::read_row_slab(hid_t dataset, hid_t memory_type, int64_t row, i
 
 void ShardReader::read_tokens(const BucketShape& shape, int64_t row, int64_t token_begin,
                               int64_t token_count, float* out) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (row < 0 || row >= info.samples || token_begin < 0 || token_count < 0 ||
@@ -277,7 +275,6 @@ std::vector<float> ShardReader::read_tokens(const BucketShape& shape, int64_t ro
 }
 
 std::vector<uint8_t> ShardReader::read_pixel_tokens(const BucketShape& shape, int64_t row) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (info_.header.space != TokenSpace::kPixel) {
@@ -295,7 +292,6 @@ std::vector<uint8_t> ShardReader::read_pixel_tokens(const BucketShape& shape, in
 }
 
 void ShardReader::read_caption_ids(const BucketShape& shape, int64_t row, int32_t* out) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (!info.has_caption_ids() || row < 0 || row >= info.samples) {
@@ -314,7 +310,6 @@ std::vector<int32_t> ShardReader::read_caption_ids(const BucketShape& shape, int
 }
 
 void ShardReader::read_caption_emb(const BucketShape& shape, int64_t row, float* out) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (!info.has_caption_emb() || row < 0 || row >= info.samples) {
@@ -336,7 +331,6 @@ void ShardReader::read_caption_emb(const BucketShape& shape, int64_t row, float*
 }
 
 std::string ShardReader::read_source(const BucketShape& shape, int64_t row) {
-  Hdf5Lock lock(hdf5_mutex());
   const size_t index = bucket_index(shape);
   const BucketInfo& info = info_.buckets[index];
   if (row < 0 || row >= info.samples) {

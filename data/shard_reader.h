@@ -31,7 +31,8 @@ struct ShardInfo {
 };
 
 // All reads go through HDF5 hyperslabs of one sample, so memory use is one sample (or less) no
-// matter how large the shard. Methods take the process-wide HDF5 lock; one reader must not be used
+// matter how large the shard. Readers of different files may run on different threads at once (HDF5
+// is built thread-safe and serializes its calls); one reader must not be used
 // from two threads at once (it keeps scratch buffers).
 class ShardReader {
  public:

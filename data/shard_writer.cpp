@@ -89,7 +89,6 @@ ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& head
                                  header.channels, to_string(header.patch)));
   }
   silence_hdf5_error_printing();
-  Hdf5Lock lock(hdf5_mutex());
   ShardWriter writer(path, header);
   const std::string context = fmt::format("{}: creating shard", writer.partial_path_);
   writer.float16_type_ = make_float16_type();
@@ -195,7 +194,6 @@ void ShardWriter::check_sample(const BucketShape& bucket, const BucketDatasets& 
 
 void ShardWriter::add_sample(const BucketShape& bucket, const ShardSample& sample) {
   if (closed_) throw RuntimeError(fmt::format("{}: add_sample after close()", path_));
-  Hdf5Lock lock(hdf5_mutex());
   BucketDatasets& datasets = bucket_datasets(bucket, sample);
   check_sample(bucket, datasets, sample);
   const int64_t row = datasets.samples;
@@ -222,7 +220,6 @@ void ShardWriter::add_sample(const BucketShape& bucket, const ShardSample& sampl
 
 void ShardWriter::close() {
   if (closed_) return;
-  Hdf5Lock lock(hdf5_mutex());
   const std::string context = fmt::format("{}: closing shard", partial_path_);
   H5_CHECK(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), context);
   buckets_.clear();

@@ -118,7 +118,7 @@ MovingShape make_shape(SplitMix64& random, const BucketShape& shape) {
                               : motion == Motion::kRight ? "right"
                               : motion == Motion::kUp    ? "up"
                                                          : "down";
-      // Speed is left out of the caption: it must fit the 32 default caption ids.
+      // Speed is left out of the caption: it must fit kSynthCaptionLength with a second shape.
       moving.caption = fmt::format("{} moving {}", description, direction);
       break;
     }
@@ -181,7 +181,8 @@ std::vector<BucketShape> default_synth_buckets() {
   return {{1, 32, 32}, {4, 32, 32}, {8, 32, 32}, {8, 48, 48}, {16, 64, 64}};
 }
 
-SyntheticClip render_synthetic_clip(uint64_t seed, int64_t index, const BucketShape& shape) {
+SyntheticClip render_synthetic_clip(uint64_t seed, int64_t index, const BucketShape& shape,
+                                    int64_t caption_bytes) {
   SplitMix64 random(mix_seed({seed, static_cast<uint64_t>(index)}));
   const auto& background = kBackgrounds[random.below(kBackgrounds.size())];
   const int64_t shape_count = random.below(10) < 8 ? 1 : 2;
@@ -190,6 +191,11 @@ SyntheticClip render_synthetic_clip(uint64_t seed, int64_t index, const BucketSh
   for (int64_t i = 0; i < shape_count; ++i) {
     shapes.push_back(make_shape(random, shape));
     captions.push_back(shapes.back().caption);
+  }
+  if (shapes.size() == 2 &&
+      static_cast<int64_t>(captions[0].size() + captions[1].size() + 5) > caption_bytes) {
+    shapes.pop_back();
+    captions.pop_back();
   }
 
   SyntheticClip clip;
@@ -237,17 +243,25 @@ std::vector<std::string> write_synthetic_dataset(const SynthOptions& options) {
     writers.push_back(ShardWriter::create(paths.back(), header));
   }
   int64_t index = 0;
+  int64_t captions_cut = 0;
   for (const BucketShape& bucket : options.buckets) {
     for (int64_t clip_number = 0; clip_number < options.clips_per_bucket; ++clip_number, ++index) {
-      const SyntheticClip clip = render_synthetic_clip(options.seed, index, bucket);
+      const SyntheticClip clip =
+          render_synthetic_clip(options.seed, index, bucket, options.caption_length);
       ShardSample sample;
       sample.pixel_tokens = patchify_hwc(clip.pixels, bucket, 3, options.patch);
+      captions_cut += tokenizer.fits(clip.caption) ? 0 : 1;
       sample.caption_ids = tokenizer.encode(clip.caption);
       sample.source = fmt::format("synthetic:{}:{}", options.seed, index);
       writers[static_cast<size_t>(index % options.shards)].add_sample(bucket, sample);
     }
   }
   for (ShardWriter& writer : writers) writer.close();
+  if (options.warnings != nullptr) {
+    *options.warnings << caption_truncation_warning(
+        captions_cut, index, options.caption_length,
+        "set --caption-length, or model.caption_length, to keep them whole");
+  }
   return paths;
 }
 

@@ -155,7 +155,9 @@ class Packer {
     }
     int64_t clips = 0;
     if (decoder) {
-      const std::vector<int32_t> caption_ids = tokenizer_.encode(captions_.caption_for(path));
+      const std::string caption = captions_.caption_for(path);
+      summary_.captions_cut += tokenizer_.fits(caption) ? 0 : 1;
+      const std::vector<int32_t> caption_ids = tokenizer_.encode(caption);
       std::vector<ClipCutter> cutters = make_cutters();
       while (!all_full(cutters) && read_frame(*decoder, failure)) {
         for (ClipCutter& cutter : cutters) {
@@ -175,6 +177,7 @@ class Packer {
   PackSummary finish() {
     shards_.finish(summary_);
     summary_.captions_missing = captions_.missing();
+    summary_.caption_length = options_.caption_length;
     return std::move(summary_);
   }
 
@@ -311,6 +314,9 @@ std::string format_pack_summary(const PackSummary& summary) {
     text += fmt::format("warning: {} without a caption, packed with an empty one\n",
                         count_of(summary.captions_missing, "video"));
   }
+  text +=
+      caption_truncation_warning(summary.captions_cut, summary.videos_ok, summary.caption_length,
+                                 "set --caption-length to keep them whole");
   return text;
 }
 

@@ -50,6 +50,8 @@ struct PackSummary {
   std::vector<std::string> shards;  // paths written, in order
   int64_t bytes_written = 0;        // total size of the shard files
   int64_t captions_missing = 0;     // videos packed with an empty caption
+  int64_t captions_cut = 0;         // videos whose caption was longer than caption_length
+  int64_t caption_length = 0;       // the Lc the captions were cut to
 };
 
 // Packs every video; a video that cannot be decoded is reported in the summary and skipped, never

@@ -65,7 +65,6 @@ struct RawShard {
 };
 
 void write_raw_seed(const std::string& path, const RawShard& spec) {
-  Hdf5Lock lock(hdf5_mutex());
   const H5Handle file(
       H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path),
       H5Kind::kFile);

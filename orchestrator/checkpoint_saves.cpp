@@ -71,7 +71,11 @@ void CheckpointSaves::finish() {
                error.what(), previous);
     return;
   }
-  checkpoints::apply_retention(root_, keep_last_, keep_every_);
+  const checkpoints::RetentionReport retention =
+      checkpoints::apply_retention(root_, keep_last_, keep_every_);
+  for (const std::string& moved : retention.moved_aside) {
+    fmt::print("checkpoint: retention: {}\n", moved);
+  }
   last_committed_step_ = save.step;
   const double megabytes = static_cast<double>(bytes) / 1e6;
   fmt::print(

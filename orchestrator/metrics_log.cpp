@@ -37,6 +37,25 @@ void MetricsLog::write(const StepMetrics& m) {
   if (!out_) throw RuntimeError(fmt::format("{}: cannot write the metrics log", path_));
 }
 
+void MetricsLog::mark_resume(int64_t step, const std::string& from) {
+  out_ << nlohmann::json{{"resumed_from", step}, {"checkpoint", from}}.dump() << "\n";
+  out_.flush();
+  if (!out_) throw RuntimeError(fmt::format("{}: cannot write the metrics log", path_));
+}
+
+std::optional<int64_t> resumed_from_step(const std::string& line, const std::string& where) {
+  // Step lines are the common case: skip the JSON parse when the key cannot be there.
+  if (line.find("\"resumed_from\"") == std::string::npos) return std::nullopt;
+  const nlohmann::json row = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!row.is_object() || !row.contains("resumed_from")) return std::nullopt;
+  const nlohmann::json& step = row["resumed_from"];
+  if (!step.is_number_integer() || step.get<int64_t>() < 0) {
+    throw InputError(
+        fmt::format("{}: resumed_from is {}, expected an integer step >= 0", where, step.dump()));
+  }
+  return step.get<int64_t>();
+}
+
 std::string console_line(const StepMetrics& m, int64_t stage_count) {
   return fmt::format(
       "stage {}/{} {:<8} | step {:>6} | loss {:.4f} (diff {:.4f} temp {:.4f} mot {:.4f}) | gnorm "

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace vdit::orchestrator {
@@ -32,11 +33,22 @@ class MetricsLog {
   // Appends to `path` (a resumed run continues the same file).
   explicit MetricsLog(const std::string& path);
   void write(const StepMetrics& metrics);
+  // Writes {"resumed_from": step, "checkpoint": from}: the run goes on from the state after
+  // `step` steps, so lines already in the file for later steps belong to a history that was
+  // abandoned (steps logged after the checkpoint, before a crash) and readers drop them
+  // (read_metrics_log). Call it once at start-up, before the first write, whenever the run does
+  // not start where the file ends: after a resume, and with step 0 when a run restarts from
+  // scratch in a folder that already has a log.
+  void mark_resume(int64_t step, const std::string& from);
 
  private:
   std::string path_;
   std::ofstream out_;
 };
+
+// The step of a `resumed_from` line (see MetricsLog::mark_resume), nullopt for any other line.
+// InputError naming `where` if the value is not an integer >= 0.
+std::optional<int64_t> resumed_from_step(const std::string& line, const std::string& where);
 
 // "stage 2/5 clips | step 40 | loss 0.1234 (diff 0.12 temp 0.01 mot 0.00) | ..."
 std::string console_line(const StepMetrics& metrics, int64_t stage_count);

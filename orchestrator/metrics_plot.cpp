@@ -291,7 +291,14 @@ std::vector<StepMetrics> read_metrics_log(const std::string& path) {
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    StepMetrics row = parse_row(line, fmt::format("{}: line {}", path, number));
+    const std::string where = fmt::format("{}: line {}", path, number);
+    if (const std::optional<int64_t> resumed = resumed_from_step(line, where)) {
+      // Steps after the checkpoint were logged by a run that crashed: the resumed run replaces
+      // them, and any it does not reach again must not be drawn either.
+      by_step.erase(by_step.upper_bound(*resumed), by_step.end());
+      continue;
+    }
+    StepMetrics row = parse_row(line, where);
     by_step[row.step] = std::move(row);
   }
   if (by_step.empty())

@@ -10,8 +10,9 @@
 namespace vdit::orchestrator {
 
 // Reads a metrics.jsonl written by MetricsLog, one row per step, ordered by step. A resumed run
-// appends to the same file and may log a step again; the last line for a step wins, since that
-// is the history the run continued from. A value logged as null (NaN or inf) and a missing
+// appends to the same file and may log a step again; the last line for a step wins, and a
+// `resumed_from` N line (MetricsLog::mark_resume) drops every step > N logged before it, since
+// the run continued from the state after step N. A value logged as null (NaN or inf) and a missing
 // optional field read as NaN.
 // Throws InputError naming the file (and the line and field) if the file is missing, holds no
 // rows, or a line is not a JSON object with numeric step, stage, loss and samples_per_second.

@@ -9,9 +9,11 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "core/host_memory.h"
 #include "data/caption_tokenizer.h"
 #include "data/gif_writer.h"
 #include "data/png_writer.h"
+#include "orchestrator/sample_request_check.h"
 #include "worker/diffusion/sampler.h"
 #include "worker/model/video_dit.h"
 #include "worker/training/training_state.h"
@@ -48,6 +50,7 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
 }  // namespace
 
 std::vector<WrittenSample> write_samples(const SampleRequest& request) {
+  check_sample_flags(request);
   const checkpoints::LoadedCheckpoint checkpoint = locate(request);
   RunConfig config =
       parse_run_config(checkpoint.config_toml, checkpoint.path + "/manifest.json (config)");
@@ -58,13 +61,10 @@ std::vector<WrittenSample> write_samples(const SampleRequest& request) {
         "(3 channels)",
         checkpoint.path, config.model.channels));
   }
+  check_sample_against_model(request, config);
+  check_sample_memory(request, estimate_sample_memory_bytes(request, config),
+                      available_memory_bytes());
   const model::PatchSize patch{config.model.patch_frames, config.model.patch_size};
-  if (request.frames % patch.frames != 0 || request.height % patch.size != 0 ||
-      request.width % patch.size != 0) {
-    throw InputError(fmt::format("--frames/--size: {}x{}x{} does not divide into {}x{}x{} patches",
-                                 request.frames, request.height, request.width, patch.frames,
-                                 patch.size, patch.size));
-  }
   model::VideoDiT dit(model::video_dit_options(config.model, 0));
   training::load_model_weights(dit, checkpoint, !request.raw_weights);
   dit->eval();
@@ -73,18 +73,23 @@ std::vector<WrittenSample> write_samples(const SampleRequest& request) {
       diffusion::prediction_from_string(config.diffusion.prediction));
   diffusion::SampleOptions options;
   options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
-  options.steps = request.steps > 0 ? request.steps : config.diffusion.sample_steps;
-  options.guidance_scale =
-      request.guidance >= 0 ? request.guidance : config.diffusion.guidance_scale;
-  options.seed = request.seed;
+  options.steps = request.steps.value_or(config.diffusion.sample_steps);
+  options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
+  options.seed = static_cast<uint64_t>(request.seed);
 
   const data::CaptionTokenizer tokenizer(config.model.caption_length);
   std::vector<torch::Tensor> ids;
+  int64_t captions_cut = 0;
   for (const auto& caption : request.captions) {
+    captions_cut += tokenizer.fits(caption) ? 0 : 1;
     auto encoded = tokenizer.encode(caption);
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
+  fmt::print("{}", data::caption_truncation_warning(
+                       captions_cut, static_cast<int64_t>(request.captions.size()),
+                       config.model.caption_length,
+                       "the checkpoint's model.caption_length: shorten them"));
   const model::PatchGrid grid{request.frames / patch.frames, request.height / patch.size,
                               request.width / patch.size};
   const auto tokens = diffusion::sample(dit, diffusion, torch::stack(ids), grid, options);

@@ -2,6 +2,8 @@
 // write each as an animated GIF and PNG frames, and measure how far each sample's shapes move.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,10 +18,10 @@ struct SampleRequest {
   int64_t frames = 8;
   int64_t height = 32;
   int64_t width = 32;
-  int64_t steps = -1;    // < 0: the run config's diffusion.sample_steps
-  std::string sampler;   // empty: diffusion.sampler
-  double guidance = -1;  // < 0: diffusion.guidance_scale
-  uint64_t seed = 0;
+  std::optional<int64_t> steps;    // empty: the run config's diffusion.sample_steps
+  std::string sampler;             // empty: diffusion.sampler
+  std::optional<double> guidance;  // empty: diffusion.guidance_scale
+  int64_t seed = 0;                // >= 0 (signed so that a typed -1 is refused, not wrapped)
   bool raw_weights = false;
   std::string out_dir;  // empty: <run>/samples/step_<N>
   int gif_scale = 4;
@@ -32,8 +34,9 @@ struct WrittenSample {
   data::MotionTrack motion;  // foreground centroid per frame and its displacement
 };
 
-// One sample per caption, in request order. InputError for a missing checkpoint or a size the patch
-// cannot cut.
+// One sample per caption, in request order. Every flag is checked before any compute
+// (sample_request_check.h): InputError for a missing checkpoint, a flag out of range, a size the
+// patch cannot cut or a request larger than the machine's memory.
 std::vector<WrittenSample> write_samples(const SampleRequest& request);
 
 }  // namespace vdit::orchestrator

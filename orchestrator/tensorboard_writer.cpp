@@ -78,6 +78,11 @@ constexpr uint32_t kEventWallTime = 1;
 constexpr uint32_t kEventStep = 2;
 constexpr uint32_t kEventFileVersion = 3;
 constexpr uint32_t kEventSummary = 5;
+constexpr uint32_t kEventSessionLog = 7;
+// tensorflow.SessionLog (tensorflow/core/util/event.proto).
+constexpr uint32_t kSessionLogStatus = 1;
+constexpr uint32_t kSessionLogMessage = 3;
+constexpr int64_t kSessionLogStart = 1;
 // tensorflow.Summary (tensorflow/core/framework/summary.proto).
 constexpr uint32_t kSummaryValue = 1;
 constexpr uint32_t kValueTag = 1;
@@ -145,6 +150,16 @@ void TensorBoardWriter::add_scalars(int64_t step,
   }
   std::string event = event_header(wall_time, step);
   put_bytes(event, kEventSummary, summary);
+  write_record(event);
+  flush();
+}
+
+void TensorBoardWriter::mark_resume(int64_t step, double wall_time) {
+  std::string session_log;
+  put_int64(session_log, kSessionLogStatus, kSessionLogStart);
+  put_bytes(session_log, kSessionLogMessage, fmt::format("vdit: resumed after step {}", step));
+  std::string event = event_header(wall_time, step + 1);
+  put_bytes(event, kEventSessionLog, session_log);
   write_record(event);
   flush();
 }

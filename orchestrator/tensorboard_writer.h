@@ -36,6 +36,13 @@ class TensorBoardWriter {
   // `wall_time` in seconds since the Unix epoch. TensorBoard stores values as float32.
   void add_scalars(int64_t step, const std::vector<std::pair<std::string, double>>& scalars,
                    double wall_time);
+  // Writes an Event with session_log {status: START} at step `step` + 1. TensorBoard reads a
+  // "brain.Event:2" file's START as a restart and purges every event of the run (in this and
+  // the older files of the folder) with a step >= the START's step, so the steps a crashed run
+  // logged after its checkpoint are dropped and the resumed run draws one line. Call it once,
+  // before the first add_scalars, when the run goes on from the state after `step` steps (0
+  // for a restart from scratch).
+  void mark_resume(int64_t step, double wall_time);
   void flush();
 
   const std::string& path() const { return path_; }

@@ -85,6 +85,32 @@ TEST(ParseRunConfig, RejectsOverrideOfUnknownKey) {
   EXPECT_NE(error_of("", {"nonsense"}).find("expected section.key=value"), std::string::npos);
 }
 
+// `--set curriculum.stages.x.steps=3` used to escape as std::stoul's bare "stoul" (exit 1).
+TEST(ParseRunConfig, RejectsNonNumericArrayIndexNamingTheKeyWhenOverriding) {
+  const std::string stages = "[[curriculum.stages]]\nsteps = 3\n[[curriculum.stages]]\n";
+  const std::string message = error_of(stages, {"curriculum.stages.x.steps=3"});
+  EXPECT_NE(message.find("--set curriculum.stages.x.steps"), std::string::npos) << message;
+  EXPECT_NE(message.find("'curriculum.stages' is an array of 2 entries"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("expected an index 0..1, found 'x'"), std::string::npos) << message;
+  EXPECT_NE(error_of(stages, {"curriculum.stages.1x.steps=3"}).find("found '1x'"),
+            std::string::npos);
+  EXPECT_NE(error_of(stages, {"curriculum.stages.-1.steps=3"}).find("found '-1'"),
+            std::string::npos);
+  EXPECT_NE(error_of(stages, {"curriculum.stages.2.steps=3"}).find("found '2'"), std::string::npos);
+}
+
+TEST(ParseRunConfig, RejectsOverrideKeyWithAnEmptyPart) {
+  for (const char* key : {"model..depth=3", ".depth=3", "model.=3"}) {
+    EXPECT_NE(error_of("", {key}).find("has an empty part"), std::string::npos) << key;
+  }
+}
+
+TEST(ParseRunConfig, RejectsOverrideThroughAValueThatIsNotATable) {
+  const std::string message = error_of("[model]\ndepth = 2\n", {"model.depth.x=3"});
+  EXPECT_NE(message.find("'model.depth' is integer 2, not a table"), std::string::npos) << message;
+}
+
 TEST(ToToml, RoundTripsEveryField) {
   RunConfig config =
       parse_run_config("[[curriculum.stages]]\nname = \"a\"\nresolutions = [\"8x8\"]\n", "run.toml",

@@ -41,7 +41,6 @@ H5Handle create_unwritten_dataset(hid_t group, const char* name, hid_t type,
 }
 
 void write_huge_shard(const std::string& path, const HugeShard& spec) {
-  Hdf5Lock lock(hdf5_mutex());
   silence_hdf5_error_printing();
   const H5Handle file(
       H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path),

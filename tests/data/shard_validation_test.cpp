@@ -27,7 +27,6 @@ struct RawShard {
 };
 
 void write_raw_shard(const std::string& path, const RawShard& spec) {
-  Hdf5Lock lock(hdf5_mutex());
   silence_hdf5_error_printing();
   const H5Handle file(
       H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
 
 #include "data/caption_tokenizer.h"
 #include "data/patchify.h"
@@ -95,8 +96,91 @@ TEST(SyntheticVideos, ShardsHoldPatchifiedClipsCaptionsAndSources) {
   const SyntheticClip clip = render_synthetic_clip(21, 17, bucket);
   EXPECT_EQ(unpatchify_hwc(reader.read_pixel_tokens(bucket, 0), bucket, 3, PatchSize{1, 4}),
             clip.pixels);
-  const CaptionTokenizer tokenizer(32);
-  EXPECT_EQ(tokenizer.decode(reader.read_caption_ids(bucket, 0)), clip.caption.substr(0, 32));
+  const CaptionTokenizer tokenizer(kSynthCaptionLength);
+  EXPECT_EQ(tokenizer.decode(reader.read_caption_ids(bucket, 0)), clip.caption);
+}
+
+bool has_two_shapes(const std::string& caption) {
+  return caption.find(" and a ") != std::string::npos ||
+         caption.find(" and an ") != std::string::npos;
+}
+
+// In a 200-clip 1x32x32 bucket 113 captions used to be cut at the 32-byte default, two-shape
+// captions losing their second shape ("a small yellow square on the rig").
+TEST(SyntheticVideos, EveryCaptionFitsTheDefaultLengthWhenWrittenWithDefaults) {
+  shard_test::TempDir dir("vdit-synth-captions");
+  SynthOptions options;
+  options.out_dir = dir.file("out");
+  options.clips_per_bucket = 200;
+  options.buckets = {{1, 32, 32}};
+  std::ostringstream warnings;
+  options.warnings = &warnings;
+  const std::vector<std::string> paths = write_synthetic_dataset(options);
+  EXPECT_EQ(warnings.str(), "");
+  ShardReader reader = ShardReader::open(paths[0], {TokenSpace::kPixel, 3, PatchSize{1, 4}});
+  const CaptionTokenizer tokenizer(options.caption_length);
+  int two_shapes = 0;
+  for (int64_t row = 0; row < 200; ++row) {
+    const std::string caption = render_synthetic_clip(0, row, options.buckets[0]).caption;
+    EXPECT_EQ(tokenizer.decode(reader.read_caption_ids(options.buckets[0], row)), caption);
+    two_shapes += has_two_shapes(caption);
+  }
+  // One clip in five is drawn with two shapes; those whose caption fits keep both (9 here).
+  EXPECT_GT(two_shapes, 0);
+}
+
+TEST(SyntheticVideos, CaptionsFitTheDefaultLengthInEveryDefaultBucket) {
+  std::set<std::string> motions;
+  for (const BucketShape& bucket : default_synth_buckets()) {
+    for (int64_t index = 0; index < 400; ++index) {
+      const std::string caption = render_synthetic_clip(3, index, bucket).caption;
+      EXPECT_LE(static_cast<int64_t>(caption.size()), kSynthCaptionLength) << caption;
+      if (caption.find("left and right") != std::string::npos) motions.insert("bounce");
+    }
+  }
+  EXPECT_EQ(motions.size(), 1u);
+}
+
+TEST(SyntheticVideos, DropsTheSecondShapeOnlyWhenTheCaptionWouldNotFit) {
+  const BucketShape shape{8, 32, 32};
+  int dropped = 0, kept = 0;
+  for (int64_t index = 0; index < 300; ++index) {
+    const SyntheticClip roomy = render_synthetic_clip(4, index, shape, 1000);
+    const SyntheticClip clip = render_synthetic_clip(4, index, shape);
+    if (static_cast<int64_t>(roomy.caption.size()) <= kSynthCaptionLength) {
+      EXPECT_EQ(clip.caption, roomy.caption);
+      EXPECT_EQ(clip.pixels, roomy.pixels);
+      kept += has_two_shapes(roomy.caption);
+    } else {
+      ASSERT_TRUE(has_two_shapes(roomy.caption)) << roomy.caption;
+      EXPECT_FALSE(has_two_shapes(clip.caption)) << clip.caption;
+      EXPECT_EQ(roomy.caption.rfind(clip.caption + " and ", 0), 0u) << clip.caption;
+      EXPECT_NE(clip.pixels, roomy.pixels);
+      ++dropped;
+    }
+  }
+  EXPECT_GT(dropped, 0);
+  EXPECT_GT(kept, 0);
+}
+
+TEST(SyntheticVideos, WarnsOnceWithTheCountWhenCaptionsAreCut) {
+  shard_test::TempDir dir("vdit-synth-cut");
+  SynthOptions options;
+  options.out_dir = dir.file("out");
+  options.clips_per_bucket = 50;
+  options.buckets = {{4, 16, 16}};
+  options.caption_length = 20;
+  std::ostringstream warnings;
+  options.warnings = &warnings;
+  write_synthetic_dataset(options);
+  int64_t cut = 0;
+  for (int64_t index = 0; index < 50; ++index) {
+    cut += render_synthetic_clip(0, index, options.buckets[0], 20).caption.size() > 20;
+  }
+  ASSERT_GT(cut, 0);
+  EXPECT_EQ(warnings.str(),
+            caption_truncation_warning(
+                cut, 50, 20, "set --caption-length, or model.caption_length, to keep them whole"));
 }
 
 TEST(SyntheticVideos, ThrowsInputErrorWhenOptionsAreInvalid) {

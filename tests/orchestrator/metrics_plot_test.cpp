@@ -128,6 +128,34 @@ TEST_F(MetricsPlot, ResumedRunKeepsTheLastLineOfARepeatedStep) {
   EXPECT_EQ(polyline_points(metrics_svg(rows, "run"), "loss").size(), 8u);
 }
 
+// Steps 1-8 logged, a crash, a resume from the checkpoint at step 6 that logged only step 7 before
+// the next stop: step 8 of the crashed run must not be drawn as if the resumed run reached it.
+TEST_F(MetricsPlot, DropsStepsAfterTheCheckpointWhenTheResumedRunMarkedItsResume) {
+  const std::string path = write_metrics(two_stages());
+  {
+    MetricsLog log(path);
+    log.mark_resume(6, "run/checkpoints/step_000000006");
+    StepMetrics step7;
+    step7.step = 7;
+    step7.stage = 2;
+    step7.stage_name = "clip";
+    step7.loss = 0.05;
+    step7.samples_per_second = 20;
+    log.write(step7);
+  }
+  const std::vector<StepMetrics> rows = read_metrics_log(path);
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows.back().step, 7);
+  EXPECT_DOUBLE_EQ(rows.back().loss, 0.05);
+  EXPECT_EQ(rows[5].step, 6);                // the checkpoint's own history is kept
+  EXPECT_NEAR(rows[5].loss, 1.0 / 6, 1e-6);  // as written by std::to_string: 6 digits
+}
+
+TEST_F(MetricsPlot, ResumeRecordWithABadStepNamesTheLine) {
+  const std::string message = read_error(two_stages() + "{\"resumed_from\": \"six\"}\n");
+  EXPECT_NE(message.find("line 9: resumed_from is \"six\""), std::string::npos) << message;
+}
+
 TEST_F(MetricsPlot, NonFiniteLossIsLeftOutOfTheLine) {
   // MetricsLog writes a NaN loss as null.
   const std::string text = metrics_line(1, 1, "img", "1.0", 10) +

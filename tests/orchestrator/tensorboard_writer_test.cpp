@@ -44,6 +44,8 @@ struct Event {
   int64_t step = 0;
   std::string file_version;
   std::vector<Value> values;
+  int64_t session_status = -1;  // SessionLog.status; -1 when the event has no session_log
+  std::string session_message;
 };
 
 class ProtoReader {
@@ -112,6 +114,20 @@ Event decode_event(const std::string& bytes) {
       while (!summary.done()) {
         EXPECT_EQ(summary.varint(), 1u << 3 | 2) << "Summary holds only repeated Value = 1";
         event.values.push_back(decode_value(summary.bytes()));
+      }
+    } else if (key == (7 << 3 | 2)) {
+      ProtoReader session(reader.bytes());
+      event.session_status = 0;  // proto3: an absent status is STATUS_UNSPECIFIED
+      while (!session.done()) {
+        const uint64_t session_key = session.varint();
+        if (session_key == (1 << 3 | 0)) {
+          event.session_status = static_cast<int64_t>(session.varint());
+        } else if (session_key == (3 << 3 | 2)) {
+          event.session_message = session.bytes();
+        } else {
+          ADD_FAILURE() << "unexpected SessionLog key " << session_key;
+          break;
+        }
       }
     } else {
       ADD_FAILURE() << "unexpected Event key " << key;
@@ -371,6 +387,25 @@ int python_reader_exit_code(const fs::path& folder, const std::string& events) {
   output << std::ifstream(log).rdbuf();
   if (status != 0) std::cerr << "python reader: " << output.str() << "\n";
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// TensorBoard purges a run's events with step >= a SessionLog START's step: the resumed writer's
+// START at N + 1 drops what a crashed run logged after its checkpoint at step N.
+TEST_F(TensorBoardWriterTest, ResumeWritesASessionStartAtTheStepAfterTheCheckpoint) {
+  write_three_steps();
+  TensorBoardWriter resumed(folder_.string());
+  resumed.mark_resume(2, 1700000010.0);
+  resumed.add_scalars(3, {{"loss/total", 0.5}}, 1700000011.0);
+  const std::vector<Event> events = read_events(resumed.path());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].file_version, "brain.Event:2");  // START is read as a restart only in v2
+  EXPECT_EQ(events[1].session_status, 1);              // SessionLog.START
+  EXPECT_EQ(events[1].step, 3);
+  EXPECT_DOUBLE_EQ(events[1].wall_time, 1700000010.0);
+  EXPECT_EQ(events[1].session_message, "vdit: resumed after step 2");
+  EXPECT_TRUE(events[1].values.empty());
+  EXPECT_EQ(events[2].step, 3);
+  EXPECT_EQ(events[2].session_status, -1);
 }
 
 TEST_F(TensorBoardWriterTest, PythonReaderVerifiesEveryRecord) {

@@ -1,0 +1,18 @@
+// How much memory this machine can still give a process (MemAvailable), for refusing oversized
+// work.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vdit {
+
+// MemAvailable from `meminfo` (Linux's /proc/meminfo format, "MemAvailable:  123456 kB"), in
+// bytes; nullopt when the file or the line is missing (not Linux, or a kernel before 3.14).
+std::optional<int64_t> available_memory_bytes(const std::string& meminfo = "/proc/meminfo");
+
+// "1.5 GB", "640 MB", "12 kB": for messages.
+std::string describe_bytes(double bytes);
+
+}  // namespace vdit
