@@ -87,7 +87,9 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   if (config.training.precision == "bf16" && config.training.device == "cpu") {
     fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
   }
+  std::optional<std::string> resumed_from;
   if (const auto checkpoint = find_resume_point(run, resume)) {
+    resumed_from = checkpoint->path;
     workers.restore(checkpoint->path);
     curriculum.restore(parse_run_state(checkpoint->state_json, checkpoint->path));
     if (curriculum.finished()) {
@@ -111,6 +113,11 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
   const auto started = Clock::now();
   const int64_t stage_count = static_cast<int64_t>(curriculum.stages().size());
   const int64_t first_step = curriculum.position().step;
+  if (resumed_from) {
+    // Steps after the checkpoint that an earlier attempt logged are superseded from here on.
+    metrics_log.mark_resume(first_step, *resumed_from);
+    tensorboard.mark_resume(first_step, unix_time_now());
+  }
   CheckpointSaves saves(run.checkpoints(), WorkerEngine::checkpoint_files(config),
                         config.checkpoint.keep_last, config.checkpoint.keep_every);
   // Waits for the shard writes in flight (background saves) and commits them.

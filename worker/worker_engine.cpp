@@ -29,7 +29,12 @@ int64_t WorkerEngine::checkpoint_files(const RunConfig& config) {
 }
 
 void WorkerEngine::restore(const std::string& checkpoint_folder) {
-  training::restore_training_state(trainer_, checkpoints::open_checkpoint(checkpoint_folder));
+  // The coordinator verified every file's checksum when it chose this checkpoint; each worker
+  // checks sizes and reads only its own slices.
+  checkpoints::OpenOptions options;
+  options.verify_checksums = false;
+  training::restore_training_state(trainer_,
+                                   checkpoints::open_checkpoint(checkpoint_folder, options));
 }
 
 void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {

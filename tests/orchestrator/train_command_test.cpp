@@ -74,9 +74,14 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   EXPECT_NE(second.output.find("resumed from"), std::string::npos) << second.output;
 
   std::ifstream metrics(run_dir_ / "metrics.jsonl");
-  std::vector<nlohmann::json> rows;
-  for (std::string line; std::getline(metrics, line);) rows.push_back(nlohmann::json::parse(line));
+  std::vector<nlohmann::json> rows, resumes;
+  for (std::string line; std::getline(metrics, line);) {
+    const auto row = nlohmann::json::parse(line);
+    (row.contains("resumed_from") ? resumes : rows).push_back(row);
+  }
   ASSERT_EQ(rows.size(), 6u);  // log_every = 1: steps 1..4, then 5..6 after the resume
+  ASSERT_EQ(resumes.size(), 1u);
+  EXPECT_EQ(resumes[0]["resumed_from"], 4);
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i]["step"], static_cast<int>(i) + 1);
     for (const char* field :

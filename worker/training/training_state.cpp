@@ -12,19 +12,22 @@
 namespace vdit::training {
 namespace {
 
-// Reads the whole tensor `name` and copies this rank's piece of it (per `rule`) into `target`.
+// Reads only this rank's piece of tensor `name` (per `rule`; HDF5 hyperslabs of the files that
+// hold it) into `target`. A stored global shape other than the model's is an InputError naming
+// both (read_tensor_piece).
 void copy_into(torch::Tensor& target, const checkpoints::LoadedCheckpoint& checkpoint,
                const std::string& name, const model::ShardRule& rule = {}, int64_t tp_rank = 0,
                int64_t tp_size = 1) {
-  std::vector<int64_t> shape;
-  std::vector<float> values = checkpoints::read_full_tensor(checkpoint, name, &shape);
-  const auto whole = torch::from_blob(values.data(), shape, torch::kFloat32);
-  const auto piece = model::shard_tensor(whole, rule, tp_rank, tp_size);
-  if (piece.sizes() != target.sizes()) {
-    throw InputError(fmt::format("{}: tensor {} has shape {}, expected {} for this model config",
-                                 checkpoint.path, name, fmt::join(shape, "x"),
-                                 fmt::join(target.sizes().vec(), "x")));
-  }
+  const std::vector<int64_t> local_shape = target.sizes().vec();
+  const model::PiecePlace place = model::piece_place(rule, local_shape, tp_rank, tp_size);
+  checkpoints::PiecePlacement want;
+  want.global_shape = place.global_shape;
+  want.split_dim = place.split_dim;
+  want.offset = place.offset;
+  want.shape = local_shape;
+  want.split_blocks = place.split_blocks;
+  std::vector<float> values = checkpoints::read_tensor_piece(checkpoint, name, want);
+  const auto piece = torch::from_blob(values.data(), local_shape, torch::kFloat32);
   torch::NoGradGuard no_grad;
   target.copy_(piece.to(target.device(), target.dtype()));
 }
