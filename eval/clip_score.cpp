@@ -19,9 +19,9 @@ ClipConvention parse_clip_convention(const std::string& text, const std::string&
       fmt::format("{}: found \"{}\", expected \"torchmetrics\" or \"clipscore\"", where, text));
 }
 
-void ClipScoreSums::add(ClipModel& model, const BpeTokenizer& tokenizer, const at::Tensor& frames,
+void ClipScoreSums::add(ClipModel& model, const BpeTokenizer& tokenizer, const at::Tensor& video_frames,
                         const std::string& prompt) {
-  const at::Tensor images = model.image_embeddings(frames);  // [T, E]
+  const at::Tensor images = model.image_embeddings(video_frames);  // [T, E]
   const at::Tensor ids = at::tensor(tokenizer.tokenize(prompt, ClipModel::kContextLength), at::kLong)
                              .unsqueeze(0);                   // [1, 77]
   const at::Tensor text = model.text_embeddings(ids);         // [1, E]

@@ -26,8 +26,8 @@ struct ClipScoreSums {
   double sample_clipped = 0;   // sum over samples of max(mean cos of its frames, 0)
   int64_t samples = 0;
 
-  // frames: uint8 [T, 3, H, W] of one sample, its prompt's token ids [77].
-  void add(ClipModel& model, const BpeTokenizer& tokenizer, const at::Tensor& frames,
+  // video_frames: uint8 [T, 3, H, W] of one sample; its prompt is tokenized to 77 ids.
+  void add(ClipModel& model, const BpeTokenizer& tokenizer, const at::Tensor& video_frames,
            const std::string& prompt);
   void all_reduce(const parallel::Communicator& group);
   // RuntimeError if no sample was added.
