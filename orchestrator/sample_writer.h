@@ -2,10 +2,12 @@
 // write each as an animated GIF and PNG frames, and measure how far each sample's shapes move.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "data/motion_track.h"
+#include "data/rgb_video.h"
 
 namespace vdit::orchestrator {
 
@@ -35,5 +37,28 @@ struct WrittenSample {
 // One sample per caption, in request order. InputError for a missing checkpoint or a size the patch
 // cannot cut.
 std::vector<WrittenSample> write_samples(const SampleRequest& request);
+
+// A checkpoint's model loaded once for many sampling calls (`vdit eval` samples thousands of
+// videos per checkpoint). Built from a request's checkpoint, size and sampler settings; the
+// request's captions, seed and output fields are not used.
+class CheckpointSampler {
+ public:
+  // InputError as write_samples.
+  explicit CheckpointSampler(const SampleRequest& request);
+  ~CheckpointSampler();
+  CheckpointSampler(CheckpointSampler&&) noexcept;
+  CheckpointSampler& operator=(CheckpointSampler&&) noexcept;
+
+  int64_t step() const;
+  int64_t stage() const;  // the curriculum stage the checkpoint was saved in
+  const std::string& checkpoint_path() const;
+  // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
+  std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions,
+                                     uint64_t seed) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace vdit::orchestrator
