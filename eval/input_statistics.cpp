@@ -76,9 +76,16 @@ StoredStatistics input_statistics(const std::string& input, const FeatureProtoco
                                  input, kStatsFormat));
   }
   VideoSource source = VideoSource::open(input);
+  return source_statistics(source, *protocol, group, cache, from_cache);
+}
+
+StoredStatistics source_statistics(VideoSource& source, const FeatureProtocol& protocol,
+                                   const parallel::Communicator& group,
+                                   const ReferenceCache* cache, bool* from_cache) {
+  if (from_cache) *from_cache = false;
   std::string key;
   if (cache && source.is_shards()) {
-    key = reference_key(source.files(), protocol->detector, protocol->protocol);
+    key = reference_key(source.files(), protocol.detector, protocol.protocol);
     // Rank 0 decides, so that every rank takes the same branch even while rank 0 writes.
     std::optional<StoredStatistics> cached = group.rank() == 0 ? cache->find(key) : std::nullopt;
     at::Tensor hit = at::full({1}, cached ? 1 : 0, at::kLong);
@@ -88,13 +95,13 @@ StoredStatistics input_statistics(const std::string& input, const FeatureProtoco
       return cached ? *cached : cache->find(key).value();
     }
   }
-  FeatureSums sums(protocol->width);
-  sums.add(protocol->extract(source, WorkSplit::of(group)));
+  FeatureSums sums(protocol.width);
+  sums.add(protocol.extract(source, WorkSplit::of(group)));
   sums.all_reduce(group);
   StoredStatistics stored;
-  stored.statistics = sums.statistics(input);
-  stored.protocol = protocol->protocol;
-  stored.detector = protocol->detector;
+  stored.statistics = sums.statistics(source.path());
+  stored.protocol = protocol.protocol;
+  stored.detector = protocol.detector;
   if (!key.empty() && group.rank() == 0) cache->store(key, stored);
   return stored;
 }

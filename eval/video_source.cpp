@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "data/caption_tokenizer.h"
 #include "data/patchify.h"
 #include "data/video_decoder.h"
 
@@ -85,6 +86,39 @@ VideoSource VideoSource::open(const std::string& path, double fps) {
     }
   }
   return source;
+}
+
+VideoSource VideoSource::open_shards(const std::vector<std::string>& paths) {
+  if (paths.size() == 1) return open(paths.front());
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    VideoSource one = open(path);
+    if (!one.is_shards()) {
+      throw InputError(fmt::format("{}: expected shards (*.h5) like the other reference paths",
+                                   path));
+    }
+    files.insert(files.end(), one.files_.begin(), one.files_.end());
+  }
+  std::sort(files.begin(), files.end());
+  VideoSource source;
+  source.path_ = fmt::format("{} (and {} more)", paths.front(), paths.size() - 1);
+  source.files_ = files;
+  data::ShardExpectations expected;
+  expected.space = data::TokenSpace::kPixel;
+  expected.channels = 3;
+  source.shards_ = std::make_shared<data::ShardSet>(data::ShardSet::open(files, expected));
+  for (const auto& bucket : source.shards_->buckets()) {
+    for (int64_t row = 0; row < bucket.samples; ++row) source.items_.push_back({bucket.shape, row});
+  }
+  return source;
+}
+
+std::string VideoSource::caption(int64_t index) {
+  const Item& item = items_.at(static_cast<size_t>(index));
+  if (!shards_ || !shards_->bucket(item.bucket).has_caption_ids()) return "";
+  const auto location = shards_->locate(item.bucket, item.row);
+  const std::vector<int32_t> ids = location.reader->read_caption_ids(item.bucket, location.row);
+  return data::CaptionTokenizer(static_cast<int64_t>(ids.size())).decode(ids);
 }
 
 data::RgbVideo VideoSource::video(int64_t index) {

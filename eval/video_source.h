@@ -20,6 +20,8 @@ class VideoSource {
  public:
   // InputError naming the path if it holds neither, a shard is in latent space, or it is empty.
   static VideoSource open(const std::string& path, double fps = 8);
+  // Several shard files or folders as one data set (`vdit eval RUN --reference A B`).
+  static VideoSource open_shards(const std::vector<std::string>& paths);
 
   const std::string& path() const { return path_; }
   bool is_shards() const { return shards_ != nullptr; }
@@ -28,6 +30,8 @@ class VideoSource {
   int64_t size() const { return static_cast<int64_t>(items_.size()); }
   // Video `index` (0 <= index < size()), decoded, [T, H, W, 3].
   data::RgbVideo video(int64_t index);
+  // The caption stored with a shard clip (caption_ids, byte-level), "" when there is none.
+  std::string caption(int64_t index);
   // "PATH: clip 3 of bucket 8x32x32 in FILE" or the media file, for messages.
   std::string describe(int64_t index) const;
 
