@@ -124,9 +124,15 @@ std::string VideoSource::caption(int64_t index) {
 data::RgbVideo VideoSource::video(int64_t index) {
   const Item& item = items_.at(static_cast<size_t>(index));
   if (!shards_) {
+    const std::string& file = files_[static_cast<size_t>(item.row)];
     data::DecodeOptions options;
     options.fps = fps_;
-    return data::decode_video(files_[static_cast<size_t>(item.row)], options);
+    if (options.fps <= 0) {
+      // The container's own rate: every stored frame once (vdit's GIFs are 10 fps).
+      const double source_fps = data::VideoDecoder(file, 1).source_fps();
+      options.fps = source_fps > 0 ? source_fps : 8;
+    }
+    return data::decode_video(file, options);
   }
   const auto location = shards_->locate(item.bucket, item.row);
   const data::ShardHeader& header = shards_->header();

@@ -14,12 +14,13 @@ namespace vdit::eval {
 // Videos in a fixed order, read one at a time (a data set need not fit in memory).
 //   shards: every clip of every bucket of every *.h5 (pixel space, 3 channels), bucket by bucket
 //           in ShardSet order;
-//   media:  GIF, MP4, WebM, AVI, MOV, MKV files decoded with FFmpeg at `fps`, and PNG/JPEG
+//   media:  GIF, MP4, WebM, AVI, MOV, MKV files decoded with FFmpeg at `fps` (0: each file's own
+//           frame rate, every frame once), and PNG/JPEG
 //           images as one-frame videos, in sorted path order.
 class VideoSource {
  public:
   // InputError naming the path if it holds neither, a shard is in latent space, or it is empty.
-  static VideoSource open(const std::string& path, double fps = 8);
+  static VideoSource open(const std::string& path, double fps = 0);
   // Several shard files or folders as one data set (`vdit eval RUN --reference A B`).
   static VideoSource open_shards(const std::vector<std::string>& paths);
 
@@ -41,7 +42,7 @@ class VideoSource {
     int64_t row = 0;           // shards: the bucket's row; media: index into files_
   };
   std::string path_;
-  double fps_ = 8;
+  double fps_ = 0;
   std::vector<std::string> files_;
   std::shared_ptr<data::ShardSet> shards_;  // shared: ShardSet is not copyable
   std::vector<Item> items_;
