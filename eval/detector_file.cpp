@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -49,10 +50,10 @@ DetectorFile load_detector_file(const std::string& path, const std::string& role
   detector.role = role;
   try {
     detector.module = torch::jit::load(path, torch::kCPU);
-  } catch (const c10::Error& failure) {
+  } catch (const std::exception& failure) {
     throw InputError(fmt::format("{}: not a TorchScript file, expected {} saved with "
                                  "torch.jit.save ({})",
-                                 path, role, first_line(failure.what_without_backtrace())));
+                                 path, role, first_line(failure.what())));
   }
   detector.module.eval();
   detector.checksum = file_checksum(path);
@@ -88,10 +89,11 @@ c10::IValue call_detector(const DetectorFile& detector, const std::string& metho
                           const std::string& call) {
   try {
     return detector.module.get_method(method)(std::move(inputs), keywords);
-  } catch (const c10::Error& failure) {
-    throw InputError(fmt::format("{}: {} failed on {}, expected {} to accept it: {}",
-                                 detector.path, call, detector.role, detector.role,
-                                 first_line(failure.what_without_backtrace())));
+  } catch (const std::exception& failure) {
+    // c10::Error for argument mismatches, torch::jit::JITException for errors inside the
+    // network: either way the file does not take the documented input.
+    throw InputError(fmt::format("{}: {} failed, expected {} to accept it: {}", detector.path,
+                                 call, detector.role, first_line(failure.what())));
   }
 }
 

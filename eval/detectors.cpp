@@ -91,8 +91,8 @@ ClipModel ClipModel::load(const std::string& path) {
 at::Tensor ClipModel::image_embeddings(const at::Tensor& frames) {
   at::NoGradGuard no_grad;
   // OpenAI's preprocessing: the mean and std of CLIP's training images, per RGB channel.
-  const at::Tensor mean = at::tensor({0.48145466, 0.4578275, 0.40821073}).view({1, 3, 1, 1});
-  const at::Tensor std = at::tensor({0.26862954, 0.26130258, 0.27577711}).view({1, 3, 1, 1});
+  const at::Tensor mean = at::tensor({0.48145466f, 0.4578275f, 0.40821073f}).view({1, 3, 1, 1});
+  const at::Tensor std = at::tensor({0.26862954f, 0.26130258f, 0.27577711f}).view({1, 3, 1, 1});
   const at::Tensor resized =
       resize_short_side_and_crop(frames.to(at::kFloat), kImageSize, /*bicubic=*/true);
   const at::Tensor images = ((resized / 255.0).clamp(0, 1) - mean) / std;  // [N, 3, 224, 224]

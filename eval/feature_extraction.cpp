@@ -15,36 +15,43 @@ int64_t owned_count(const VideoSource& source, const WorkSplit& split) {
   return count;
 }
 
-at::Tensor concatenate(std::vector<at::Tensor>& parts, int64_t width) {
-  if (parts.empty()) return at::zeros({0, width}, at::kDouble);
-  return at::cat(parts, 0);
+OwnedFeatures concatenate(std::vector<at::Tensor>& parts, std::vector<int64_t>& items,
+                          int64_t width) {
+  OwnedFeatures owned;
+  owned.rows = parts.empty() ? at::zeros({0, width}, at::kDouble) : at::cat(parts, 0);
+  owned.items = at::tensor(items, at::kLong);
+  return owned;
 }
 
 }  // namespace
 
-at::Tensor extract_frame_features(VideoSource& source, FrameDetector& detector,
-                                  const WorkSplit& split, const Progress& progress) {
+OwnedFeatures extract_frame_features(VideoSource& source, FrameDetector& detector,
+                                     const WorkSplit& split, const Progress& progress) {
   std::vector<at::Tensor> parts;
+  std::vector<int64_t> items;
   const int64_t total = owned_count(source, split);
   for (int64_t i = 0; i < source.size(); ++i) {
     if (!split.owns(i)) continue;
     parts.push_back(detector.features(frames_tensor(source.video(i))));  // [T, D]
+    items.insert(items.end(), static_cast<size_t>(parts.back().size(0)), i);
     if (progress) progress(static_cast<int64_t>(parts.size()), total);
   }
-  return concatenate(parts, detector.width());
+  return concatenate(parts, items, detector.width());
 }
 
-at::Tensor extract_clip_features(VideoSource& source, VideoDetector& detector,
-                                 const WorkSplit& split, const Progress& progress) {
+OwnedFeatures extract_clip_features(VideoSource& source, VideoDetector& detector,
+                                    const WorkSplit& split, const Progress& progress) {
   std::vector<at::Tensor> parts;
+  std::vector<int64_t> items;
   const int64_t total = owned_count(source, split);
   for (int64_t i = 0; i < source.size(); ++i) {
     if (!split.owns(i)) continue;
     const at::Tensor clip = cut_clip(source.video(i), detector.protocol(), source.describe(i));
     parts.push_back(detector.features(clip.unsqueeze(0)));  // [1, D]
+    items.push_back(i);
     if (progress) progress(static_cast<int64_t>(parts.size()), total);
   }
-  return concatenate(parts, detector.width());
+  return concatenate(parts, items, detector.width());
 }
 
 at::Tensor gather_rows(const at::Tensor& local, const parallel::Communicator& group) {
@@ -60,6 +67,13 @@ at::Tensor gather_rows(const at::Tensor& local, const parallel::Communicator& gr
     rows.push_back(all.slice(0, rank * most, rank * most + counts[rank].item<int64_t>()));
   }
   return at::cat(rows, 0);
+}
+
+at::Tensor gather_in_video_order(const OwnedFeatures& local, const parallel::Communicator& group) {
+  const at::Tensor rows = gather_rows(local.rows, group);
+  const at::Tensor items = gather_rows(local.items.unsqueeze(1), group).squeeze(1);
+  const at::Tensor order = std::get<1>(items.sort(/*stable=*/true, 0, false));
+  return rows.index_select(0, order);
 }
 
 Progress terminal_progress(const std::string& label) {

@@ -25,17 +25,27 @@ struct WorkSplit {
 // Called after each video with (videos done by this rank, videos this rank owns).
 using Progress = std::function<void(int64_t done, int64_t total)>;
 
-// One feature vector per frame of each owned video: float64 [frames of my videos, D].
-at::Tensor extract_frame_features(VideoSource& source, FrameDetector& detector,
-                                  const WorkSplit& split, const Progress& progress = {});
+// A rank's feature rows and the video each came from, so that gathered rows can be put back in
+// video order (KID's subsets pick rows by index: the order must not depend on the split).
+struct OwnedFeatures {
+  at::Tensor rows;   // float64 [n, D]
+  at::Tensor items;  // int64 [n]: the video index of each row, ascending
+};
 
-// One feature vector per owned video (its protocol clip): float64 [my videos, D]. InputError
-// naming the video if it is shorter than the protocol's clip.
-at::Tensor extract_clip_features(VideoSource& source, VideoDetector& detector,
-                                 const WorkSplit& split, const Progress& progress = {});
+// One feature vector per frame of each owned video.
+OwnedFeatures extract_frame_features(VideoSource& source, FrameDetector& detector,
+                                     const WorkSplit& split, const Progress& progress = {});
+
+// One feature vector per owned video (its protocol clip). InputError naming the video if it is
+// shorter than the protocol's clip.
+OwnedFeatures extract_clip_features(VideoSource& source, VideoDetector& detector,
+                                    const WorkSplit& split, const Progress& progress = {});
 
 // Every rank's rows concatenated in rank order; the row counts may differ between ranks.
 at::Tensor gather_rows(const at::Tensor& local, const parallel::Communicator& group);
+
+// Every rank's rows in video order (a stable sort by item), as one process would have made them.
+at::Tensor gather_in_video_order(const OwnedFeatures& local, const parallel::Communicator& group);
 
 // A text progress bar on stderr ("\r[#####     ] 12/24 videos") when stderr is a terminal;
 // nothing otherwise (logs and tests stay clean). `label` names the work.

@@ -96,7 +96,7 @@ StoredStatistics source_statistics(VideoSource& source, const FeatureProtocol& p
     }
   }
   FeatureSums sums(protocol.width);
-  sums.add(protocol.extract(source, WorkSplit::of(group)));
+  sums.add(protocol.extract(source, WorkSplit::of(group)).rows);
   sums.all_reduce(group);
   StoredStatistics stored;
   stored.statistics = sums.statistics(source.path());
@@ -122,7 +122,7 @@ at::Tensor input_features(const std::string& input, const FeatureProtocol& proto
       break;
   }
   VideoSource source = VideoSource::open(input);
-  return gather_rows(protocol.extract(source, WorkSplit::of(group)), group);
+  return gather_in_video_order(protocol.extract(source, WorkSplit::of(group)), group);
 }
 
 }  // namespace vdit::eval

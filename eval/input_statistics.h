@@ -19,7 +19,7 @@ struct FeatureProtocol {
   std::string protocol;  // e.g. "stylegan-v, 16 frames, stride 1"
   std::string detector;  // the detector file's checksum
   int64_t width = 0;
-  std::function<at::Tensor(VideoSource&, const WorkSplit&)> extract;  // my rows, float64
+  std::function<OwnedFeatures(VideoSource&, const WorkSplit&)> extract;  // my share
 };
 
 // FID/KID: every frame at its own size through forward(x, return_features=True), as
@@ -45,7 +45,7 @@ StoredStatistics source_statistics(VideoSource& source, const FeatureProtocol& p
                                    const ReferenceCache* cache, bool* from_cache = nullptr);
 
 // The raw feature vectors (KID needs them): a features file, or videos through the protocol,
-// gathered to every rank. InputError for a stats file (it no longer holds the vectors).
+// gathered to every rank in video order. InputError for a stats file (it no longer holds the vectors).
 at::Tensor input_features(const std::string& input, const FeatureProtocol& protocol,
                           const parallel::Communicator& group);
 

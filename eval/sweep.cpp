@@ -38,8 +38,8 @@ std::vector<Checkpoint> list_checkpoints(const SweepRequest& request) {
   std::vector<Checkpoint> found;
   for (const auto& entry : fs::directory_iterator(root, error)) {
     const std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || name.rfind("step_", 0) != 0 ||
-        name.find('.') != std::string::npos ||
+    if (!entry.is_directory() || name.size() <= 5 || name.rfind("step_", 0) != 0 ||
+        name.find_first_not_of("0123456789", 5) != std::string::npos ||
         fnmatch(request.checkpoints_glob.c_str(), name.c_str(), 0) != 0) {
       continue;
     }
@@ -181,8 +181,8 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
     s.fid_reference = source_statistics(reference, *s.frame_protocol, group, &cache);
   }
   if (s.frame_protocol && wants(request, "kid")) {
-    s.kid_reference = gather_rows(s.frame_protocol->extract(reference, WorkSplit::of(group)),
-                                  group);
+    s.kid_reference =
+        gather_in_video_order(s.frame_protocol->extract(reference, WorkSplit::of(group)), group);
   }
   if (s.clip_protocol) {
     s.fvd_reference = source_statistics(reference, *s.clip_protocol, group, &cache);
@@ -214,6 +214,7 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
     FeatureSums fid_sums(s.frames ? s.frames->width() : 1);
     FeatureSums fvd_sums(s.clips ? s.clips->width() : 1);
     std::vector<at::Tensor> kid_rows;
+    std::vector<int64_t> kid_items;  // the sample of each KID row, to gather in sample order
     ClipScoreSums clip_sums;
     const Progress progress = split.rank == 0 ? terminal_progress(checkpoint.name) : Progress{};
     int64_t done = 0;
@@ -232,7 +233,10 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
       if (s.frames) {
         const at::Tensor features = s.frames->features(frames);
         if (wants(request, "fid")) fid_sums.add(features);
-        if (wants(request, "kid")) kid_rows.push_back(features);
+        if (wants(request, "kid")) {
+          kid_rows.push_back(features);
+          kid_items.insert(kid_items.end(), static_cast<size_t>(features.size(0)), i);
+        }
       }
       if (s.clips) {
         fvd_sums.add(s.clips->features(cut_clip(video, request.fvd, fmt::format(
@@ -262,9 +266,11 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
                                         s.fvd_reference->statistics)
                            .value);
       } else if (metric == "kid") {
-        const at::Tensor local = kid_rows.empty() ? at::zeros({0, s.frames->width()}, at::kDouble)
-                                                  : at::cat(kid_rows, 0);
-        add_row("kid", kernel_distance(gather_rows(local, group), s.kid_reference).mean);
+        OwnedFeatures local;
+        local.rows = kid_rows.empty() ? at::zeros({0, s.frames->width()}, at::kDouble)
+                                      : at::cat(kid_rows, 0);
+        local.items = at::tensor(kid_items, at::kLong);
+        add_row("kid", kernel_distance(gather_in_video_order(local, group), s.kid_reference).mean);
       } else if (metric == "clip") {
         clip_sums.all_reduce(group);
         add_row("clip", clip_sums.score(request.clip_convention));
