@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -363,6 +364,12 @@ int run_eval(const Args& args) {
   if (form == "kid") return run_kid(rest);
   if (form == "clip") return run_clip(rest);
   if (form == "stats") return run_stats(rest);
+  std::error_code error;
+  if (form.rfind("-", 0) == 0 || !std::filesystem::is_directory(form, error)) {
+    throw InputError(fmt::format("vdit eval: \"{}\" is neither a form (fd, fid, kid, fvd, clip, "
+                                 "stats) nor a run folder\n{}",
+                                 form, kUsage));
+  }
   return run_eval_sweep(args);
 }
 
