@@ -85,6 +85,33 @@ TEST(EvalCommand, FdOfStatsFilesEqualsFidWhenStatsWereWrittenByStats) {
   EXPECT_NE(json.at("protocol").get<std::string>().find("every frame"), std::string::npos);
 }
 
+TEST(EvalCommand, FvdJsonRecordsPresetWhenVideogptIsAsked) {
+  const Result result = run_vdit("eval fvd " + test::fixture("set_a") + " " +
+                                 test::fixture("set_b") + " --detector " +
+                                 test::fixture("i3d_tiny.pt") +
+                                 " --detector-width 12 --clip-frames 8 --protocol videogpt"
+                                 " --no-cache --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json json = json_line(result.output);
+  const double expected = test::reference()["shards"]["fvd_videogpt"];
+  EXPECT_NEAR(json.at("fvd").get<double>(), expected, 1e-4 * expected) << result.output;
+  EXPECT_EQ(json.at("protocol"), "videogpt, 8 frames, stride 1");
+  EXPECT_EQ(json.at("N"), nlohmann::json({10, 6}));
+  EXPECT_TRUE(json.at("rank_deficient").get<bool>());  // 6 clips, 12 dimensions
+}
+
+TEST(EvalCommand, ClipScoreJsonMatchesPythonWhenClipscoreConventionIsAsked) {
+  const Result result = run_vdit(
+      "eval clip " + test::fixture("set_b") + " --detector " + test::fixture("clip_tiny.pt") +
+      " --vocab " + test::fixture("bpe_tiny_vocab.txt.gz") + " --prompts " +
+      test::fixture("prompts.txt") + " --convention clipscore --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json json = json_line(result.output);
+  const double expected = test::reference()["shards"]["clip_score_b"]["clipscore"];
+  EXPECT_NEAR(json.at("clip_score").get<double>(), expected, 1e-4 * expected) << result.output;
+  EXPECT_EQ(json.at("protocol"), "clipscore");
+}
+
 TEST(EvalCommand, ExitsTwoNamingFileWhenDetectorIsMissing) {
   const Result result = run_vdit("eval fid " + test::fixture("set_a") + " " +
                                  test::fixture("set_b") + " --detector /nonexistent/incep.pt");

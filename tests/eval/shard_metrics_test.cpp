@@ -5,6 +5,9 @@
 #include <cmath>
 #include <fstream>
 
+#include <fmt/core.h>
+
+#include "data/png_writer.h"
 #include "eval/clip_score.h"
 #include "eval/frechet_distance.h"
 #include "eval/input_statistics.h"
@@ -38,6 +41,25 @@ TEST(ShardMetrics, FidMatchesPythonWhenComputedOverAllFrames) {
   const auto group = parallel::make_solo_communicator();
   EXPECT_EQ(input_statistics(test::fixture("set_a"), &protocol, group, nullptr).statistics.count,
             shards()["frames"].get<int64_t>());  // set_a: 10 clips x 8 frames
+}
+
+TEST(ShardMetrics, FidIsUnchangedWhenFramesComeAsPngFolder) {
+  // PNG is lossless and FID takes every frame: set_b as a folder of PNG images (each decoded by
+  // FFmpeg as a one-frame video) is the same frame set as set_b's shard.
+  data::media_test::ScratchDir scratch("vdit-eval-png");
+  VideoSource set_b = VideoSource::open(test::fixture("set_b"));
+  for (int64_t i = 0; i < set_b.size(); ++i) {
+    const data::RgbVideo video = set_b.video(i);
+    for (int frame = 0; frame < video.frames; ++frame) {
+      data::write_png(scratch.file(fmt::format("clip{:02d}_frame{:02d}.png", i, frame)), video,
+                      frame);
+    }
+  }
+  FrameDetector detector = FrameDetector::load(test::fixture("inception_tiny.pt"), 16);
+  const FeatureProtocol protocol = frame_protocol(detector);
+  const double expected = shards()["fid_scipy"];
+  EXPECT_NEAR(fd_of(test::fixture("set_a"), scratch.path().string(), protocol), expected,
+              kDetectorTolerance * expected);
 }
 
 TEST(ShardMetrics, FvdMatchesPythonForEachPreset) {
