@@ -169,6 +169,12 @@ TEST_F(EvalSweep, WritesResultsPlotsAndReportThenSkipsScoredCheckpoints) {
   for (const char* metric : {"fid", "fvd", "kid", "clip_score"}) {
     EXPECT_TRUE(fs::exists(eval_dir / "plots" / (std::string(metric) + ".svg"))) << metric;
   }
+  std::stringstream fid_plot;
+  fid_plot << std::ifstream(eval_dir / "plots" / "fid.svg").rdbuf();
+  EXPECT_NE(fid_plot.str().find("data-series=\"value\""), std::string::npos);
+  // The checkpoints span two curriculum stages: the plot marks where the first ended.
+  EXPECT_NE(fid_plot.str().find("class=\"stage-boundary\" data-step="), std::string::npos)
+      << fid_plot.str();
   std::stringstream report;
   report << std::ifstream(eval_dir / "report.html").rdbuf();
   EXPECT_NE(report.str().find("<svg"), std::string::npos);
