@@ -87,8 +87,8 @@ void add_cache_options(po::options_description& options, EvalOptions& o) {
 }
 
 // Parses `args` (after the form) with `positional_count` inputs.
-bool parse(const Args& args, po::options_description& options, EvalOptions& o,
-           int positional_count, const std::string& form) {
+bool parse(const Args& args, po::options_description& options, EvalOptions& o, int positional_count,
+           const std::string& form) {
   // clang-format off
   options.add_options()
       ("help,h", "show this help")
@@ -98,8 +98,7 @@ bool parse(const Args& args, po::options_description& options, EvalOptions& o,
   positional.add("input", positional_count);
   po::variables_map values;
   try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(),
-              values);
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
     po::notify(values);
   } catch (const po::error& error) {
     throw InputError(fmt::format("{} (see vdit eval {} --help)", error.what(), form));
@@ -109,18 +108,20 @@ bool parse(const Args& args, po::options_description& options, EvalOptions& o,
     return false;
   }
   if (static_cast<int>(o.inputs.size()) != positional_count) {
-    throw InputError(fmt::format("vdit eval {}: found {} input(s), expected {} (see vdit eval {} "
-                                 "--help)",
-                                 form, o.inputs.size(), positional_count, form));
+    throw InputError(
+        fmt::format("vdit eval {}: found {} input(s), expected {} (see vdit eval {} "
+                    "--help)",
+                    form, o.inputs.size(), positional_count, form));
   }
   return true;
 }
 
 void require_detector(const EvalOptions& o, const std::string& form) {
   if (o.detector.empty()) {
-    throw InputError(fmt::format("vdit eval {}: --detector FILE is required (a TorchScript "
-                                 "detector; weights are never downloaded)",
-                                 form));
+    throw InputError(
+        fmt::format("vdit eval {}: --detector FILE is required (a TorchScript "
+                    "detector; weights are never downloaded)",
+                    form));
   }
 }
 
@@ -238,16 +239,15 @@ int run_kid(const Args& args) {
   const eval::FeatureProtocol protocol = eval::frame_protocol(detector);
   const at::Tensor a = eval::input_features(o.inputs[0], protocol, world.group());
   const at::Tensor b = eval::input_features(o.inputs[1], protocol, world.group());
-  const eval::KernelDistance kid =
-      eval::kernel_distance(a, b, {o.subsets, o.subset_size, o.seed});
+  const eval::KernelDistance kid = eval::kernel_distance(a, b, {o.subsets, o.subset_size, o.seed});
   eval::MetricResult result;
   result.metric = "kid";
   result.value = kid.mean;
   result.std = kid.std;
   result.counts = {a.size(0), b.size(0)};
   result.dim = a.size(1);
-  result.protocol = fmt::format("{}; {} subsets of {}, cubic kernel (clean-fid)",
-                                protocol.protocol, kid.subsets, kid.subset_size);
+  result.protocol = fmt::format("{}; {} subsets of {}, cubic kernel (clean-fid)", protocol.protocol,
+                                kid.subsets, kid.subset_size);
   result.detector = protocol.detector;
   print_result(world, result, o.json);
   return kExitOk;
@@ -280,8 +280,7 @@ int run_clip(const Args& args) {
   if (o.vocab.empty() || o.prompts.empty()) {
     throw InputError("vdit eval clip: --vocab FILE and --prompts FILE are required");
   }
-  const eval::ClipConvention convention =
-      eval::parse_clip_convention(o.convention, "--convention");
+  const eval::ClipConvention convention = eval::parse_clip_convention(o.convention, "--convention");
   const EvalWorld world;
   eval::ClipModel model = eval::ClipModel::load(o.detector);
   const eval::BpeTokenizer tokenizer = eval::BpeTokenizer::load(o.vocab);
@@ -345,8 +344,7 @@ int run_stats(const Args& args) {
   if (world.speaks()) {
     eval::write_statistics(o.out, stored);
     fmt::print("wrote {} (N = {}, D = {}; protocol: {}; detector {})\n", o.out,
-               stored.statistics.count, stored.statistics.dim(), stored.protocol,
-               stored.detector);
+               stored.statistics.count, stored.statistics.dim(), stored.protocol, stored.detector);
   }
   return kExitOk;
 }
@@ -366,9 +364,10 @@ int run_eval(const Args& args) {
   if (form == "stats") return run_stats(rest);
   std::error_code error;
   if (form.rfind("-", 0) == 0 || !std::filesystem::is_directory(form, error)) {
-    throw InputError(fmt::format("vdit eval: \"{}\" is neither a form (fd, fid, kid, fvd, clip, "
-                                 "stats) nor a run folder\n{}",
-                                 form, kUsage));
+    throw InputError(
+        fmt::format("vdit eval: \"{}\" is neither a form (fd, fid, kid, fvd, clip, "
+                    "stats) nor a run folder\n{}",
+                    form, kUsage));
   }
   return run_eval_sweep(args);
 }

@@ -54,17 +54,20 @@ std::vector<int> byte_vocab_order() {
   auto printable = [](int b) {
     return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
   };
-  for (int b = 0; b < 256; ++b) if (printable(b)) order.push_back(b);
-  for (int b = 0; b < 256; ++b) if (!printable(b)) order.push_back(b);
+  for (int b = 0; b < 256; ++b)
+    if (printable(b)) order.push_back(b);
+  for (int b = 0; b < 256; ++b)
+    if (!printable(b)) order.push_back(b);
   return order;
 }
 
 std::string read_gzip(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
-    throw InputError(fmt::format("{}: no such BPE vocabulary, expected a gzipped merge list "
-                                 "like bpe_simple_vocab_16e6.txt.gz",
-                                 path));
+    throw InputError(
+        fmt::format("{}: no such BPE vocabulary, expected a gzipped merge list "
+                    "like bpe_simple_vocab_16e6.txt.gz",
+                    path));
   }
   const std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
   if (!file) throw InputError(fmt::format("{}: cannot open the BPE vocabulary", path));
@@ -157,9 +160,10 @@ BpeTokenizer BpeTokenizer::load(const std::string& path) {
     std::istringstream fields(line);
     std::string first, second, rest;
     if (!(fields >> first >> second) || (fields >> rest)) {
-      throw InputError(fmt::format("{}: line {} is \"{}\", expected a merge of two symbols "
-                                   "such as \"t h\"",
-                                   path, number, line.substr(0, 60)));
+      throw InputError(
+          fmt::format("{}: line {} is \"{}\", expected a merge of two symbols "
+                      "such as \"t h\"",
+                      path, number, line.substr(0, 60)));
     }
     tokenizer.ranks_.emplace(std::make_pair(first, second),
                              static_cast<int64_t>(tokenizer.ranks_.size()));

@@ -19,12 +19,13 @@ ClipConvention parse_clip_convention(const std::string& text, const std::string&
       fmt::format("{}: found \"{}\", expected \"torchmetrics\" or \"clipscore\"", where, text));
 }
 
-void ClipScoreSums::add(ClipModel& model, const BpeTokenizer& tokenizer, const at::Tensor& video_frames,
-                        const std::string& prompt) {
+void ClipScoreSums::add(ClipModel& model, const BpeTokenizer& tokenizer,
+                        const at::Tensor& video_frames, const std::string& prompt) {
   const at::Tensor images = model.image_embeddings(video_frames);  // [T, E]
-  const at::Tensor ids = at::tensor(tokenizer.tokenize(prompt, ClipModel::kContextLength), at::kLong)
-                             .unsqueeze(0);                   // [1, 77]
-  const at::Tensor text = model.text_embeddings(ids);         // [1, E]
+  const at::Tensor ids =
+      at::tensor(tokenizer.tokenize(prompt, ClipModel::kContextLength), at::kLong)
+          .unsqueeze(0);                                               // [1, 77]
+  const at::Tensor text = model.text_embeddings(ids);                  // [1, E]
   const at::Tensor cosines = at::matmul(images, text.t()).squeeze(1);  // [T]
   frame_cosines += cosines.sum().item<double>();
   frames += cosines.size(0);
@@ -33,9 +34,9 @@ void ClipScoreSums::add(ClipModel& model, const BpeTokenizer& tokenizer, const a
 }
 
 void ClipScoreSums::all_reduce(const parallel::Communicator& group) {
-  at::Tensor packed = at::tensor({frame_cosines, static_cast<double>(frames), sample_clipped,
-                                  static_cast<double>(samples)},
-                                 at::kDouble);
+  at::Tensor packed = at::tensor(
+      {frame_cosines, static_cast<double>(frames), sample_clipped, static_cast<double>(samples)},
+      at::kDouble);
   group.all_reduce_sum(packed);
   frame_cosines = packed[0].item<double>();
   frames = static_cast<int64_t>(packed[1].item<double>());

@@ -21,9 +21,9 @@ ClipConvention parse_clip_convention(const std::string& text, const std::string&
 
 // Sums over samples, so workers reduce them: both conventions from one pass.
 struct ClipScoreSums {
-  double frame_cosines = 0;    // sum over frames of cos
+  double frame_cosines = 0;  // sum over frames of cos
   int64_t frames = 0;
-  double sample_clipped = 0;   // sum over samples of max(mean cos of its frames, 0)
+  double sample_clipped = 0;  // sum over samples of max(mean cos of its frames, 0)
   int64_t samples = 0;
 
   // video_frames: uint8 [T, 3, H, W] of one sample; its prompt is tokenized to 77 ids.

@@ -51,9 +51,10 @@ DetectorFile load_detector_file(const std::string& path, const std::string& role
   try {
     detector.module = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception& failure) {
-    throw InputError(fmt::format("{}: not a TorchScript file, expected {} saved with "
-                                 "torch.jit.save ({})",
-                                 path, role, first_line(failure.what())));
+    throw InputError(
+        fmt::format("{}: not a TorchScript file, expected {} saved with "
+                    "torch.jit.save ({})",
+                    path, role, first_line(failure.what())));
   }
   detector.module.eval();
   detector.checksum = file_checksum(path);
@@ -66,8 +67,8 @@ void require_signature(const DetectorFile& detector, const std::string& method,
   expected.insert(expected.end(), keywords.begin(), keywords.end());
   const auto found = detector.module.find_method(method);
   if (!found) {
-    throw InputError(fmt::format("{}: has no method {}, expected {} with {}", detector.path,
-                                 method, detector.role, signature_text(method, expected)));
+    throw InputError(fmt::format("{}: has no method {}, expected {} with {}", detector.path, method,
+                                 detector.role, signature_text(method, expected)));
   }
   std::vector<std::string> names;
   for (const auto& argument : found->function().getSchema().arguments()) {
@@ -92,8 +93,8 @@ c10::IValue call_detector(const DetectorFile& detector, const std::string& metho
   } catch (const std::exception& failure) {
     // c10::Error for argument mismatches, torch::jit::JITException for errors inside the
     // network: either way the file does not take the documented input.
-    throw InputError(fmt::format("{}: {} failed, expected {} to accept it: {}", detector.path,
-                                 call, detector.role, first_line(failure.what())));
+    throw InputError(fmt::format("{}: {} failed, expected {} to accept it: {}", detector.path, call,
+                                 detector.role, first_line(failure.what())));
   }
 }
 
@@ -106,12 +107,13 @@ at::Tensor require_features(const DetectorFile& detector, const c10::IValue& out
                                  detector.path, call, output.tagKind(), expected, detector.role));
   }
   const at::Tensor features = output.toTensor();
-  if (features.dim() != 2 || features.size(0) != rows || (width >= 0 && features.size(1) != width) ||
-      !features.is_floating_point()) {
-    throw InputError(fmt::format("{}: {} returned {} {}, expected float features {} ({}; "
-                                 "pass the width your detector produces if it is another one)",
-                                 detector.path, call, c10::toString(features.scalar_type()),
-                                 shape_text(features), expected, detector.role));
+  if (features.dim() != 2 || features.size(0) != rows ||
+      (width >= 0 && features.size(1) != width) || !features.is_floating_point()) {
+    throw InputError(
+        fmt::format("{}: {} returned {} {}, expected float features {} ({}; "
+                    "pass the width your detector produces if it is another one)",
+                    detector.path, call, c10::toString(features.scalar_type()),
+                    shape_text(features), expected, detector.role));
   }
   return features;
 }

@@ -31,8 +31,7 @@ at::Tensor FrameDetector::features(const at::Tensor& frames) {
   at::NoGradGuard no_grad;
   const auto output = call_detector(file_, "forward", {frames}, {{"return_features", true}},
                                     "forward(uint8 [N, 3, H, W], return_features=True)");
-  return require_features(file_, output, "forward(x, return_features=True)", frames.size(0),
-                          width_)
+  return require_features(file_, output, "forward(x, return_features=True)", frames.size(0), width_)
       .to(at::kDouble);
 }
 
@@ -50,15 +49,12 @@ VideoDetector VideoDetector::load(const std::string& path, const FvdProtocol& pr
 at::Tensor VideoDetector::features(const at::Tensor& clips) {
   at::NoGradGuard no_grad;
   const bool detector_prepares = protocol_.preset == FvdPreset::kStyleganV;
-  const auto output =
-      call_detector(file_, "forward", {prepare_clips(clips, protocol_.preset)},
-                    {{"rescale", detector_prepares},
-                     {"resize", detector_prepares},
-                     {"return_features", true}},
-                    fmt::format("forward([B, 3, T, H, W], {}) for the {} preset",
-                                detector_prepares ? "rescale=True, resize=True"
-                                                  : "rescale=False, resize=False",
-                                to_string(protocol_.preset)));
+  const auto output = call_detector(
+      file_, "forward", {prepare_clips(clips, protocol_.preset)},
+      {{"rescale", detector_prepares}, {"resize", detector_prepares}, {"return_features", true}},
+      fmt::format("forward([B, 3, T, H, W], {}) for the {} preset",
+                  detector_prepares ? "rescale=True, resize=True" : "rescale=False, resize=False",
+                  to_string(protocol_.preset)));
   return require_features(file_, output, "forward(x, rescale, resize, return_features=True)",
                           clips.size(0), width_)
       .to(at::kDouble);
@@ -69,21 +65,22 @@ ClipModel ClipModel::load(const std::string& path) {
   model.file_ = load_detector_file(path, kClipRole);
   for (const char* method : {"encode_image", "encode_text"}) {
     if (!model.file_.module.find_method(method)) {
-      throw InputError(fmt::format("{}: has no method {}, expected {} with encode_image(image) "
-                                   "and encode_text(text)",
-                                   path, method, kClipRole));
+      throw InputError(
+          fmt::format("{}: has no method {}, expected {} with encode_image(image) "
+                      "and encode_text(text)",
+                      path, method, kClipRole));
     }
   }
   at::NoGradGuard no_grad;
-  const auto image = call_detector(model.file_, "encode_image",
-                                   {at::zeros({1, 3, kImageSize, kImageSize})}, {},
-                                   "encode_image(float [1, 3, 224, 224])");
+  const auto image =
+      call_detector(model.file_, "encode_image", {at::zeros({1, 3, kImageSize, kImageSize})}, {},
+                    "encode_image(float [1, 3, 224, 224])");
   const at::Tensor image_features =
       require_features(model.file_, image, "encode_image(float [1, 3, 224, 224])", 1, -1);
   model.width_ = image_features.size(1);
-  const auto text = call_detector(model.file_, "encode_text",
-                                  {at::zeros({1, kContextLength}, at::kLong)}, {},
-                                  "encode_text(int64 [1, 77])");
+  const auto text =
+      call_detector(model.file_, "encode_text", {at::zeros({1, kContextLength}, at::kLong)}, {},
+                    "encode_text(int64 [1, 77])");
   require_features(model.file_, text, "encode_text(int64 [1, 77])", 1, model.width_);
   return model;
 }
@@ -98,16 +95,16 @@ at::Tensor ClipModel::image_embeddings(const at::Tensor& frames) {
   const at::Tensor images = ((resized / 255.0).clamp(0, 1) - mean) / std;  // [N, 3, 224, 224]
   const auto output = call_detector(file_, "encode_image", {images.contiguous()}, {},
                                     "encode_image(float [N, 3, 224, 224])");
-  return unit_rows(require_features(file_, output, "encode_image", frames.size(0), width_)
-                       .to(at::kDouble));
+  return unit_rows(
+      require_features(file_, output, "encode_image", frames.size(0), width_).to(at::kDouble));
 }
 
 at::Tensor ClipModel::text_embeddings(const at::Tensor& tokens) {
   at::NoGradGuard no_grad;
   const auto output =
       call_detector(file_, "encode_text", {tokens}, {}, "encode_text(int64 [N, 77])");
-  return unit_rows(require_features(file_, output, "encode_text", tokens.size(0), width_)
-                       .to(at::kDouble));
+  return unit_rows(
+      require_features(file_, output, "encode_text", tokens.size(0), width_).to(at::kDouble));
 }
 
 }  // namespace vdit::eval

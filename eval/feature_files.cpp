@@ -26,15 +26,14 @@ H5Handle open_input(const std::string& path) {
                   H5Kind::kFile);
 }
 
-bool has_link(hid_t file, const char* name) {
-  return H5Lexists(file, name, H5P_DEFAULT) > 0;
-}
+bool has_link(hid_t file, const char* name) { return H5Lexists(file, name, H5P_DEFAULT) > 0; }
 
 // A float dataset of the given rank read as float64, or an InputError naming it.
 at::Tensor read_float_dataset(hid_t file, const char* name, int rank, const std::string& path,
                               const char* expected) {
   const std::string where = fmt::format("{}: dataset '{}'", path, name);
-  if (!has_link(file, name)) throw InputError(fmt::format("{} is missing, expected {}", where, expected));
+  if (!has_link(file, name))
+    throw InputError(fmt::format("{} is missing, expected {}", where, expected));
   const H5Handle dataset(H5_CHECK_INPUT(H5Dopen2(file, name, H5P_DEFAULT), where),
                          H5Kind::kDataset);
   const H5Handle type(H5_CHECK_INPUT(H5Dget_type(dataset.get()), where), H5Kind::kDatatype);
@@ -63,8 +62,8 @@ void write_double_dataset(hid_t file, const char* name, const at::Tensor& tensor
   const H5Handle space(
       H5_CHECK(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), where),
       H5Kind::kDataspace);
-  const H5Handle dataset(H5_CHECK(H5Dcreate2(file, name, H5T_IEEE_F64LE, space.get(),
-                                             H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const H5Handle dataset(H5_CHECK(H5Dcreate2(file, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                             H5P_DEFAULT, H5P_DEFAULT),
                                   where),
                          H5Kind::kDataset);
   if (values.numel() > 0) {
@@ -89,7 +88,8 @@ void write_atomically(const std::string& path, Fill fill) {
   }
   std::error_code error;
   std::filesystem::rename(partial, path, error);
-  if (error) throw RuntimeError(fmt::format("{}: cannot rename into place: {}", path, error.message()));
+  if (error)
+    throw RuntimeError(fmt::format("{}: cannot rename into place: {}", path, error.message()));
 }
 
 }  // namespace
@@ -117,9 +117,8 @@ at::Tensor read_features(const std::string& path) {
 }
 
 void write_features(const std::string& path, const at::Tensor& features) {
-  write_atomically(path, [&](hid_t file) {
-    write_double_dataset(file, kFeaturesDataset, features, path);
-  });
+  write_atomically(
+      path, [&](hid_t file) { write_double_dataset(file, kFeaturesDataset, features, path); });
 }
 
 StoredStatistics read_statistics(const std::string& path) {
@@ -137,14 +136,15 @@ StoredStatistics read_statistics(const std::string& path) {
   const int64_t dim = statistics.mean.size(0);
   if (statistics.covariance.size(0) != dim || statistics.covariance.size(1) != dim) {
     throw InputError(fmt::format("{}: dataset 'sigma' is [{}, {}], expected [{}, {}] to match 'mu'",
-                                 path, statistics.covariance.size(0),
-                                 statistics.covariance.size(1), dim, dim));
+                                 path, statistics.covariance.size(0), statistics.covariance.size(1),
+                                 dim, dim));
   }
   const auto count = data::read_int_attributes(file.get(), "count", path);
   if (!count || count->size() != 1 || count->front() < 2) {
-    throw InputError(fmt::format("{}: root attribute 'count' is missing or below 2, expected "
-                                 "the number of feature vectors",
-                                 path));
+    throw InputError(
+        fmt::format("{}: root attribute 'count' is missing or below 2, expected "
+                    "the number of feature vectors",
+                    path));
   }
   statistics.count = count->front();
   stored.protocol = data::read_string_attribute(file.get(), "protocol", path).value_or("");

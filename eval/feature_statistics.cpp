@@ -33,8 +33,8 @@ void FeatureSums::add(const at::Tensor& features) {
 
 void FeatureSums::merge(const FeatureSums& other) {
   if (other.dim() != dim()) {
-    throw RuntimeError(fmt::format("cannot merge feature sums of width {} into width {}",
-                                   other.dim(), dim()));
+    throw RuntimeError(
+        fmt::format("cannot merge feature sums of width {} into width {}", other.dim(), dim()));
   }
   count_ += other.count_;
   sum_ += other.sum_;
@@ -43,8 +43,8 @@ void FeatureSums::merge(const FeatureSums& other) {
 
 void FeatureSums::all_reduce(const parallel::Communicator& group) {
   // The count travels as a float64 too: exact up to 2^53 vectors.
-  at::Tensor packed = at::cat({at::full({1}, static_cast<double>(count_), at::kDouble), sum_,
-                               outer_.reshape({-1})});
+  at::Tensor packed = at::cat(
+      {at::full({1}, static_cast<double>(count_), at::kDouble), sum_, outer_.reshape({-1})});
   group.all_reduce_sum(packed);
   count_ = static_cast<int64_t>(packed[0].item<double>());
   sum_ = packed.slice(0, 1, 1 + dim()).clone();

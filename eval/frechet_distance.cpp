@@ -13,8 +13,7 @@ namespace {
 // sqrt(S) of a symmetric positive semi-definite S: V diag(sqrt(max(w, 0))) V^T.
 at::Tensor symmetric_sqrt(const at::Tensor& matrix) {
   const auto [eigenvalues, eigenvectors] = at::linalg_eigh(matrix);  // [D], [D, D]
-  return at::matmul(eigenvectors * eigenvalues.clamp_min(0).sqrt().unsqueeze(0),
-                    eigenvectors.t());
+  return at::matmul(eigenvectors * eigenvalues.clamp_min(0).sqrt().unsqueeze(0), eigenvectors.t());
 }
 
 }  // namespace

@@ -36,10 +36,10 @@ at::Tensor cut_clip(const data::RgbVideo& video, const FvdProtocol& protocol,
                     const std::string& what) {
   const int64_t needed = (protocol.frames - 1) * protocol.stride + 1;
   if (video.frames < needed) {
-    throw InputError(fmt::format("{}: {} frames, expected at least {} for FVD clips of {} frames "
-                                 "at stride {} ({})",
-                                 what, video.frames, needed, protocol.frames, protocol.stride,
-                                 protocol.describe()));
+    throw InputError(fmt::format(
+        "{}: {} frames, expected at least {} for FVD clips of {} frames "
+        "at stride {} ({})",
+        what, video.frames, needed, protocol.frames, protocol.stride, protocol.describe()));
   }
   const at::Tensor frames = frames_tensor(video);  // [T, 3, H, W]
   return frames.slice(0, 0, needed, protocol.stride).permute({1, 0, 2, 3}).contiguous();

@@ -49,8 +49,8 @@ FeatureProtocol clip_protocol(VideoDetector& detector) {
 }
 
 StoredStatistics input_statistics(const std::string& input, const FeatureProtocol* protocol,
-                                  const parallel::Communicator& group,
-                                  const ReferenceCache* cache, bool* from_cache) {
+                                  const parallel::Communicator& group, const ReferenceCache* cache,
+                                  bool* from_cache) {
   if (from_cache) *from_cache = false;
   switch (feature_file_kind(input)) {
     case FeatureFileKind::kStatistics: {
@@ -70,18 +70,19 @@ StoredStatistics input_statistics(const std::string& input, const FeatureProtoco
       break;
   }
   if (!protocol) {
-    throw InputError(fmt::format("{}: not a stats file (format \"{}\") or a features file "
-                                 "(dataset 'features' [N, D]); videos and shards need "
-                                 "`vdit eval fid|fvd ... --detector FILE`",
-                                 input, kStatsFormat));
+    throw InputError(
+        fmt::format("{}: not a stats file (format \"{}\") or a features file "
+                    "(dataset 'features' [N, D]); videos and shards need "
+                    "`vdit eval fid|fvd ... --detector FILE`",
+                    input, kStatsFormat));
   }
   VideoSource source = VideoSource::open(input);
   return source_statistics(source, *protocol, group, cache, from_cache);
 }
 
 StoredStatistics source_statistics(VideoSource& source, const FeatureProtocol& protocol,
-                                   const parallel::Communicator& group,
-                                   const ReferenceCache* cache, bool* from_cache) {
+                                   const parallel::Communicator& group, const ReferenceCache* cache,
+                                   bool* from_cache) {
   if (from_cache) *from_cache = false;
   std::string key;
   if (cache && source.is_shards()) {
@@ -110,9 +111,10 @@ at::Tensor input_features(const std::string& input, const FeatureProtocol& proto
                           const parallel::Communicator& group) {
   switch (feature_file_kind(input)) {
     case FeatureFileKind::kStatistics:
-      throw InputError(fmt::format("{}: a stats file holds only mean and covariance; KID needs "
-                                   "the feature vectors (a features file, shards or videos)",
-                                   input));
+      throw InputError(
+          fmt::format("{}: a stats file holds only mean and covariance; KID needs "
+                      "the feature vectors (a features file, shards or videos)",
+                      input));
     case FeatureFileKind::kFeatures: {
       at::Tensor features = read_features(input);
       check_width(input, features.size(1), &protocol);

@@ -36,16 +36,17 @@ inline constexpr const char* kFrameProtocolText =
 // through `cache` when it is given. `protocol` may be null only for stats and features files
 // (`vdit eval fd`): InputError naming the input otherwise.
 StoredStatistics input_statistics(const std::string& input, const FeatureProtocol* protocol,
-                                  const parallel::Communicator& group,
-                                  const ReferenceCache* cache, bool* from_cache = nullptr);
+                                  const parallel::Communicator& group, const ReferenceCache* cache,
+                                  bool* from_cache = nullptr);
 
 // The same for an opened source of videos (input_statistics opens the path).
 StoredStatistics source_statistics(VideoSource& source, const FeatureProtocol& protocol,
-                                   const parallel::Communicator& group,
-                                   const ReferenceCache* cache, bool* from_cache = nullptr);
+                                   const parallel::Communicator& group, const ReferenceCache* cache,
+                                   bool* from_cache = nullptr);
 
 // The raw feature vectors (KID needs them): a features file, or videos through the protocol,
-// gathered to every rank in video order. InputError for a stats file (it no longer holds the vectors).
+// gathered to every rank in video order. InputError for a stats file (it no longer holds the
+// vectors).
 at::Tensor input_features(const std::string& input, const FeatureProtocol& protocol,
                           const parallel::Communicator& group);
 

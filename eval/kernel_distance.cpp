@@ -44,8 +44,8 @@ double unbiased_mmd2(const at::Tensor& x, const at::Tensor& y) {
 KernelDistance kernel_distance(const at::Tensor& first, const at::Tensor& second,
                                const KernelDistanceOptions& options) {
   if (first.size(1) != second.size(1)) {
-    throw RuntimeError(fmt::format("KID between features of width {} and {}", first.size(1),
-                                   second.size(1)));
+    throw RuntimeError(
+        fmt::format("KID between features of width {} and {}", first.size(1), second.size(1)));
   }
   const int64_t m = std::min({first.size(0), second.size(0), options.max_subset_size});
   if (m < 2) {
@@ -58,16 +58,14 @@ KernelDistance kernel_distance(const at::Tensor& first, const at::Tensor& second
   if (a.size(0) == m && b.size(0) == m) {
     // Every subset is then the whole of both sets: the value is the same each time, up to
     // rounding, so it is computed once rather than options.subsets times.
-    values.assign(static_cast<size_t>(std::max<int64_t>(options.subsets, 1)),
-                  unbiased_mmd2(b, a));
+    values.assign(static_cast<size_t>(std::max<int64_t>(options.subsets, 1)), unbiased_mmd2(b, a));
   }
-  for (int64_t subset = static_cast<int64_t>(values.size()); subset < options.subsets;
-       ++subset) {
+  for (int64_t subset = static_cast<int64_t>(values.size()); subset < options.subsets; ++subset) {
     const auto s = static_cast<uint64_t>(subset);
-    const at::Tensor x = b.index_select(0, choose_rows(b.size(0), m,
-                                                       data::mix_seed({options.seed, s, 2})));
-    const at::Tensor y = a.index_select(0, choose_rows(a.size(0), m,
-                                                       data::mix_seed({options.seed, s, 1})));
+    const at::Tensor x =
+        b.index_select(0, choose_rows(b.size(0), m, data::mix_seed({options.seed, s, 2})));
+    const at::Tensor y =
+        a.index_select(0, choose_rows(a.size(0), m, data::mix_seed({options.seed, s, 1})));
     values.push_back(unbiased_mmd2(x, y));
   }
   KernelDistance result;

@@ -1,4 +1,5 @@
-// KID: the kernel inception distance (unbiased MMD^2, cubic polynomial kernel) over feature subsets.
+// KID: the kernel inception distance (unbiased MMD^2, cubic polynomial kernel) over feature
+// subsets.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -16,7 +16,7 @@ inline constexpr int64_t kUnbiasedSampleCount = 2048;
 struct MetricResult {
   std::string metric;  // "fd", "fid", "fvd", "kid", "clip_score"
   double value = 0;
-  double std = std::nan("");  // KID: over subsets
+  double std = std::nan("");    // KID: over subsets
   std::vector<int64_t> counts;  // N of each input (one for CLIP score)
   int64_t dim = 0;              // D of the features (CLIP: embedding width)
   std::string protocol;         // the preset / convention the number follows

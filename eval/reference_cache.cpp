@@ -52,8 +52,8 @@ void ReferenceCache::store(const std::string& key, const StoredStatistics& stati
   std::error_code error;
   std::filesystem::create_directories(folder_, error);
   if (error) {
-    throw RuntimeError(fmt::format("{}: cannot create the reference cache: {}", folder_,
-                                   error.message()));
+    throw RuntimeError(
+        fmt::format("{}: cannot create the reference cache: {}", folder_, error.message()));
   }
   write_statistics(path_of(key), statistics);
 }

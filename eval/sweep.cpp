@@ -58,16 +58,16 @@ std::string detector_path(const std::string& given, const SweepRequest& request,
                           const char* default_name, const char* flag) {
   if (!given.empty()) return given;
   if (request.detector_dir.empty()) {
-    throw InputError(fmt::format("{} FILE or --detector-dir DIR (holding {}) is required for the "
-                                 "metrics asked for",
-                                 flag, default_name));
+    throw InputError(
+        fmt::format("{} FILE or --detector-dir DIR (holding {}) is required for the "
+                    "metrics asked for",
+                    flag, default_name));
   }
   return request.detector_dir + "/" + default_name;
 }
 
 bool wants(const SweepRequest& request, const std::string& metric) {
-  return std::find(request.metrics.begin(), request.metrics.end(), metric) !=
-         request.metrics.end();
+  return std::find(request.metrics.begin(), request.metrics.end(), metric) != request.metrics.end();
 }
 
 std::vector<std::string> read_prompts(const SweepRequest& request, VideoSource& reference) {
@@ -83,12 +83,12 @@ std::vector<std::string> read_prompts(const SweepRequest& request, VideoSource& 
       prompts.push_back(reference.caption(i));
     }
   }
-  if (prompts.empty() || std::all_of(prompts.begin(), prompts.end(),
-                                     [](const std::string& p) { return p.empty(); })) {
-    throw InputError(fmt::format("{}: no prompts (the reference shards carry no captions); "
-                                 "give --prompts FILE",
-                                 request.prompts_file.empty() ? "--reference"
-                                                              : request.prompts_file));
+  if (prompts.empty() ||
+      std::all_of(prompts.begin(), prompts.end(), [](const std::string& p) { return p.empty(); })) {
+    throw InputError(
+        fmt::format("{}: no prompts (the reference shards carry no captions); "
+                    "give --prompts FILE",
+                    request.prompts_file.empty() ? "--reference" : request.prompts_file));
   }
   return prompts;
 }
@@ -126,9 +126,10 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
   static const std::set<std::string> kKnown = {"fid", "fvd", "kid", "clip"};
   for (const auto& metric : request.metrics) {
     if (!kKnown.count(metric)) {
-      throw InputError(fmt::format("--metrics: found \"{}\", expected a comma-separated list of "
-                                   "fid, fvd, kid, clip",
-                                   metric));
+      throw InputError(
+          fmt::format("--metrics: found \"{}\", expected a comma-separated list of "
+                      "fid, fvd, kid, clip",
+                      metric));
     }
   }
   if (request.metrics.empty()) throw InputError("--metrics: expected at least one metric");
@@ -149,8 +150,8 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
   }
   if (wants(request, "fvd")) {
     s.clips.emplace(VideoDetector::load(
-        detector_path(request.fvd_detector, request, kI3dFileName, "--fvd-detector"),
-        request.fvd, request.fvd_width));
+        detector_path(request.fvd_detector, request, kI3dFileName, "--fvd-detector"), request.fvd,
+        request.fvd_width));
     s.clip_protocol = clip_protocol(*s.clips);
   }
   if (wants(request, "clip")) {
@@ -239,9 +240,8 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
         }
       }
       if (s.clips) {
-        fvd_sums.add(s.clips->features(cut_clip(video, request.fvd, fmt::format(
-                                                                        "sample {}", i))
-                                           .unsqueeze(0)));
+        fvd_sums.add(s.clips->features(
+            cut_clip(video, request.fvd, fmt::format("sample {}", i)).unsqueeze(0)));
       }
       if (s.clip) clip_sums.add(*s.clip, *s.tokenizer, frames, prompt);
       if (progress) progress(++done, mine);
@@ -257,14 +257,14 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
     for (const auto& metric : request.metrics) {
       if (metric == "fid") {
         fid_sums.all_reduce(group);
-        add_row("fid", frechet_distance(fid_sums.statistics(checkpoint.name),
-                                        s.fid_reference->statistics)
-                           .value);
+        add_row("fid",
+                frechet_distance(fid_sums.statistics(checkpoint.name), s.fid_reference->statistics)
+                    .value);
       } else if (metric == "fvd") {
         fvd_sums.all_reduce(group);
-        add_row("fvd", frechet_distance(fvd_sums.statistics(checkpoint.name),
-                                        s.fvd_reference->statistics)
-                           .value);
+        add_row("fvd",
+                frechet_distance(fvd_sums.statistics(checkpoint.name), s.fvd_reference->statistics)
+                    .value);
       } else if (metric == "kid") {
         OwnedFeatures local;
         local.rows = kid_rows.empty() ? at::zeros({0, s.frames->width()}, at::kDouble)
@@ -279,8 +279,8 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
     if (group.rank() == 0) {
       append_sweep_rows(eval_dir, rows);
       for (const SweepRow& row : rows) {
-        fmt::print("{} (step {}): {} = {:.6g} (N = {}; {})\n", row.checkpoint, row.step,
-                   row.metric, row.value, row.count, row.protocol);
+        fmt::print("{} (step {}): {} = {:.6g} (N = {}; {})\n", row.checkpoint, row.step, row.metric,
+                   row.value, row.count, row.protocol);
       }
     }
     ++summary.scored;

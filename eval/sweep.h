@@ -28,14 +28,14 @@ struct SweepRequest {
   int64_t fvd_width = 400;
   FvdProtocol fvd;
   ClipConvention clip_convention = ClipConvention::kTorchmetrics;
-  uint64_t seed = 0;       // sample i uses noise seed + i, whichever rank draws it
+  uint64_t seed = 0;          // sample i uses noise seed + i, whichever rank draws it
   int64_t sample_steps = -1;  // < 0: the run config's diffusion.sample_steps
   std::string cache_dir;      // reference statistics; empty: RUN/eval/reference_cache
 };
 
 struct SweepSummary {
   int64_t scored = 0;
-  int64_t skipped = 0;  // already in results.jsonl with the same N and protocol
+  int64_t skipped = 0;             // already in results.jsonl with the same N and protocol
   std::vector<std::string> notes;  // warnings, also written into the report
 };
 

@@ -23,11 +23,20 @@ std::string escape_html(const std::string& text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -108,8 +117,9 @@ void write_sweep_report(const std::string& eval_dir, const std::vector<SweepRow>
       "img{image-rendering:pixelated;width:128px;margin:2px}</style></head><body>\n"
       "<h1>Evaluation</h1>\n";
   for (const auto& note : notes) html += "<p class=\"note\">" + escape_html(note) + "</p>\n";
-  html += "<table><tr><th>checkpoint</th><th>step</th><th>stage</th><th>metric</th>"
-          "<th>value</th><th>N</th><th>protocol</th><th>detector</th></tr>\n";
+  html +=
+      "<table><tr><th>checkpoint</th><th>step</th><th>stage</th><th>metric</th>"
+      "<th>value</th><th>N</th><th>protocol</th><th>detector</th></tr>\n";
   for (const SweepRow& row : rows) {
     html += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.6g}</td><td>{}</td><td>{}</td>"

@@ -12,8 +12,8 @@ namespace vdit::eval {
 namespace {
 
 nlohmann::json to_json(const SweepRow& row) {
-  return {{"checkpoint", row.checkpoint}, {"step", row.step},         {"stage", row.stage},
-          {"metric", row.metric},         {"value", row.value},       {"N", row.count},
+  return {{"checkpoint", row.checkpoint}, {"step", row.step},        {"stage", row.stage},
+          {"metric", row.metric},         {"value", row.value},      {"N", row.count},
           {"protocol", row.protocol},     {"detector", row.detector}};
 }
 

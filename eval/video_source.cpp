@@ -39,7 +39,7 @@ std::vector<std::string> sorted_files(const std::string& folder, bool (*keep)(co
 }  // namespace
 
 bool is_media_file(const std::string& path) {
-  static const char* const kExtensions[] = {".gif", ".mp4",  ".webm", ".avi", ".mov",
+  static const char* const kExtensions[] = {".gif", ".mp4", ".webm", ".avi", ".mov",
                                             ".mkv", ".png", ".jpg",  ".jpeg"};
   const std::string extension = lower_extension(path);
   return std::any_of(std::begin(kExtensions), std::end(kExtensions),
@@ -59,26 +59,30 @@ VideoSource VideoSource::open(const std::string& path, double fps) {
   } else if (fs::is_regular_file(path, error)) {
     shards = is_shard_path(path);
     if (!shards && !is_media_file(path)) {
-      throw InputError(fmt::format("{}: not a shard (.h5) or a video/image file (.gif, .mp4, "
-                                   ".png, ...)",
-                                   path));
+      throw InputError(
+          fmt::format("{}: not a shard (.h5) or a video/image file (.gif, .mp4, "
+                      ".png, ...)",
+                      path));
     }
     source.files_ = {path};
   } else {
     throw InputError(fmt::format("{}: no such file or folder", path));
   }
   if (source.files_.empty()) {
-    throw InputError(fmt::format("{}: holds no shards (*.h5) and no videos or images (*.gif, "
-                                 "*.mp4, *.png, ...)",
-                                 path));
+    throw InputError(
+        fmt::format("{}: holds no shards (*.h5) and no videos or images (*.gif, "
+                    "*.mp4, *.png, ...)",
+                    path));
   }
   if (shards) {
     data::ShardExpectations expected;
     expected.space = data::TokenSpace::kPixel;
     expected.channels = 3;
-    source.shards_ = std::make_shared<data::ShardSet>(data::ShardSet::open(source.files_, expected));
+    source.shards_ =
+        std::make_shared<data::ShardSet>(data::ShardSet::open(source.files_, expected));
     for (const auto& bucket : source.shards_->buckets()) {
-      for (int64_t row = 0; row < bucket.samples; ++row) source.items_.push_back({bucket.shape, row});
+      for (int64_t row = 0; row < bucket.samples; ++row)
+        source.items_.push_back({bucket.shape, row});
     }
   } else {
     for (size_t i = 0; i < source.files_.size(); ++i) {
@@ -94,8 +98,8 @@ VideoSource VideoSource::open_shards(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     VideoSource one = open(path);
     if (!one.is_shards()) {
-      throw InputError(fmt::format("{}: expected shards (*.h5) like the other reference paths",
-                                   path));
+      throw InputError(
+          fmt::format("{}: expected shards (*.h5) like the other reference paths", path));
     }
     files.insert(files.end(), one.files_.begin(), one.files_.end());
   }

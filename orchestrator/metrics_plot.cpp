@@ -248,8 +248,7 @@ class SvgPlot {
           "<line class=\"stage-boundary\" data-step=\"{}\" x1=\"{:.2f}\" y1=\"{:.2f}\" "
           "x2=\"{:.2f}\" "
           "y2=\"{:.2f}\"/>\n<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n",
-          step, x, kLossTop, x, bottom, x + 4, kLossTop - 6,
-          escape_xml(rows_[i].stage_name));
+          step, x, kLossTop, x, bottom, x + 4, kLossTop - 6, escape_xml(rows_[i].stage_name));
     }
   }
 

@@ -12,9 +12,9 @@
 #include "data/caption_tokenizer.h"
 #include "data/gif_writer.h"
 #include "data/png_writer.h"
+#include "orchestrator/run_state.h"
 #include "worker/diffusion/sampler.h"
 #include "worker/model/video_dit.h"
-#include "orchestrator/run_state.h"
 #include "worker/training/training_state.h"
 
 namespace vdit::orchestrator {
@@ -63,7 +63,8 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.checkpoint = locate(request);
-  s.config = parse_run_config(s.checkpoint.config_toml, s.checkpoint.path + "/manifest.json (config)");
+  s.config =
+      parse_run_config(s.checkpoint.config_toml, s.checkpoint.path + "/manifest.json (config)");
   resolve_and_validate(s.config);
   s.position = parse_run_state(s.checkpoint.state_json, s.checkpoint.path + "/manifest.json");
   const RunConfig& config = s.config;
@@ -125,10 +126,11 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
 std::vector<WrittenSample> write_samples(const SampleRequest& request) {
   const CheckpointSampler sampler(request);
   const std::vector<data::RgbVideo> videos = sampler.sample(request.captions, request.seed);
-  const std::string out_dir = !request.out_dir.empty()
-                                  ? request.out_dir
-                                  : (request.run_dir.empty() ? sampler.checkpoint_path() : request.run_dir) +
-                                        fmt::format("/samples/step_{:09d}", sampler.step());
+  const std::string out_dir =
+      !request.out_dir.empty()
+          ? request.out_dir
+          : (request.run_dir.empty() ? sampler.checkpoint_path() : request.run_dir) +
+                fmt::format("/samples/step_{:09d}", sampler.step());
   std::filesystem::create_directories(out_dir);
   std::vector<WrittenSample> written;
   for (size_t i = 0; i < request.captions.size(); ++i) {

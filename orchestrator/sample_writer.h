@@ -53,8 +53,7 @@ class CheckpointSampler {
   int64_t stage() const;  // the curriculum stage the checkpoint was saved in
   const std::string& checkpoint_path() const;
   // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
-  std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions,
-                                     uint64_t seed) const;
+  std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
 
  private:
   struct State;

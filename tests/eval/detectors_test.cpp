@@ -68,9 +68,8 @@ TEST(FrameDetector, GivesOneVectorPerFrameWhenFileIsValid) {
 }
 
 TEST(VideoDetector, RefusesFrameNetworkWhenSignatureLacksRescaleAndResize) {
-  const std::string message = input_error_of([] {
-    VideoDetector::load(test::fixture("inception_tiny.pt"), FvdProtocol{}, 12);
-  });
+  const std::string message = input_error_of(
+      [] { VideoDetector::load(test::fixture("inception_tiny.pt"), FvdProtocol{}, 12); });
   expect_contains(message, "forward(x, rescale, resize, return_features)");
 }
 

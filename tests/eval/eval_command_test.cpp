@@ -52,8 +52,8 @@ size_t occurrences(const std::string& text, const std::string& part) {
   return count;
 }
 
-const std::string kFidDetector = " --detector " + test::fixture("inception_tiny.pt") +
-                                 " --detector-width 16 --no-cache";
+const std::string kFidDetector =
+    " --detector " + test::fixture("inception_tiny.pt") + " --detector-width 16 --no-cache";
 
 TEST(EvalCommand, FidJsonMatchesPythonWhenGivenTwoShardFolders) {
   const Result result = run_vdit("eval fid " + test::fixture("set_a") + " " +
@@ -76,8 +76,8 @@ TEST(EvalCommand, FdOfStatsFilesEqualsFidWhenStatsWereWrittenByStats) {
                                   " --detector-width 16 --out " + scratch.file(set) + ".h5");
     ASSERT_EQ(stats.exit_code, 0) << stats.output;
   }
-  const Result fd = run_vdit("eval fd " + scratch.file("set_a.h5") + " " +
-                             scratch.file("set_b.h5") + " --json");
+  const Result fd =
+      run_vdit("eval fd " + scratch.file("set_a.h5") + " " + scratch.file("set_b.h5") + " --json");
   ASSERT_EQ(fd.exit_code, 0) << fd.output;
   const nlohmann::json json = json_line(fd.output);
   const double expected = test::reference()["shards"]["fid_scipy"];
@@ -86,11 +86,11 @@ TEST(EvalCommand, FdOfStatsFilesEqualsFidWhenStatsWereWrittenByStats) {
 }
 
 TEST(EvalCommand, FvdJsonRecordsPresetWhenVideogptIsAsked) {
-  const Result result = run_vdit("eval fvd " + test::fixture("set_a") + " " +
-                                 test::fixture("set_b") + " --detector " +
-                                 test::fixture("i3d_tiny.pt") +
-                                 " --detector-width 12 --clip-frames 8 --protocol videogpt"
-                                 " --no-cache --json");
+  const Result result =
+      run_vdit("eval fvd " + test::fixture("set_a") + " " + test::fixture("set_b") +
+               " --detector " + test::fixture("i3d_tiny.pt") +
+               " --detector-width 12 --clip-frames 8 --protocol videogpt"
+               " --no-cache --json");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const nlohmann::json json = json_line(result.output);
   const double expected = test::reference()["shards"]["fvd_videogpt"];
@@ -101,10 +101,10 @@ TEST(EvalCommand, FvdJsonRecordsPresetWhenVideogptIsAsked) {
 }
 
 TEST(EvalCommand, ClipScoreJsonMatchesPythonWhenClipscoreConventionIsAsked) {
-  const Result result = run_vdit(
-      "eval clip " + test::fixture("set_b") + " --detector " + test::fixture("clip_tiny.pt") +
-      " --vocab " + test::fixture("bpe_tiny_vocab.txt.gz") + " --prompts " +
-      test::fixture("prompts.txt") + " --convention clipscore --json");
+  const Result result = run_vdit("eval clip " + test::fixture("set_b") + " --detector " +
+                                 test::fixture("clip_tiny.pt") + " --vocab " +
+                                 test::fixture("bpe_tiny_vocab.txt.gz") + " --prompts " +
+                                 test::fixture("prompts.txt") + " --convention clipscore --json");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const nlohmann::json json = json_line(result.output);
   const double expected = test::reference()["shards"]["clip_score_b"]["clipscore"];
@@ -149,11 +149,11 @@ TEST_F(EvalSweep, WritesResultsPlotsAndReportThenSkipsScoredCheckpoints) {
   const std::string sweep =
       "eval " + run_dir_.string() + " --reference " + test::fixture("set_a") +
       " --metrics fid,fvd,kid,clip --num-samples 4 --sample-steps 2 --clip-frames 8"
-      " --prompts " + test::fixture("prompts.txt") +
-      " --fid-detector " + test::fixture("inception_tiny.pt") + " --fid-width 16" +
-      " --fvd-detector " + test::fixture("i3d_tiny.pt") + " --fvd-width 12" +
-      " --clip-detector " + test::fixture("clip_tiny.pt") +
-      " --clip-vocab " + test::fixture("bpe_tiny_vocab.txt.gz");
+      " --prompts " +
+      test::fixture("prompts.txt") + " --fid-detector " + test::fixture("inception_tiny.pt") +
+      " --fid-width 16" + " --fvd-detector " + test::fixture("i3d_tiny.pt") + " --fvd-width 12" +
+      " --clip-detector " + test::fixture("clip_tiny.pt") + " --clip-vocab " +
+      test::fixture("bpe_tiny_vocab.txt.gz");
   const Result first = run_vdit(sweep);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("scored 3 checkpoint(s), skipped 0"), std::string::npos)

@@ -18,7 +18,8 @@ inline std::string fixture(const std::string& name) {
 }
 
 inline const nlohmann::json& reference() {
-  static const nlohmann::json loaded = nlohmann::json::parse(std::ifstream(fixture("reference.json")));
+  static const nlohmann::json loaded =
+      nlohmann::json::parse(std::ifstream(fixture("reference.json")));
   return loaded;
 }
 

@@ -28,8 +28,8 @@ std::vector<Case> table_cases() {
     const auto dim = row["dim"].get<int64_t>();
     const auto mix = row["mixing_seed"].get<uint64_t>();
     const bool dup = row["duplicate_half"].get<bool>();
-    const at::Tensor x1 = test::synthetic_features(row["n1"], dim, row["seed1"], row["scale1"],
-                                                   0.0, mix, dup);
+    const at::Tensor x1 =
+        test::synthetic_features(row["n1"], dim, row["seed1"], row["scale1"], 0.0, mix, dup);
     const at::Tensor x2 = test::synthetic_features(row["n2"], dim, row["seed2"], row["scale2"],
                                                    row["shift"], mix, dup);
     cases.push_back({frechet_distance(statistics_of(x1), statistics_of(x2)), &row});

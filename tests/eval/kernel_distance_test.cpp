@@ -17,8 +17,8 @@ TEST(KernelDistance, MatchesCleanFidWhenSubsetsAreWholeSets) {
   int checked = 0;
   for (const auto& row : test::reference()["kid"]) {
     const auto dim = row["dim"].get<int64_t>();
-    const at::Tensor x1 = test::synthetic_features(row["n1"], dim, row["seed1"], row["scale1"],
-                                                   0.0, 0, false);
+    const at::Tensor x1 =
+        test::synthetic_features(row["n1"], dim, row["seed1"], row["scale1"], 0.0, 0, false);
     const at::Tensor x2 = test::synthetic_features(row["n2"], dim, row["seed2"], row["scale2"],
                                                    row["shift"], 0, false);
     const KernelDistance kid = kernel_distance(x1, x2);

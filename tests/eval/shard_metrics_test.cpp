@@ -1,11 +1,10 @@
 // FID, FVD, KID and CLIP score of the fixture shard sets against the values the fixture script
 // computed in Python with the same TorchScript files.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
-
-#include <fmt/core.h>
 
 #include "data/png_writer.h"
 #include "eval/clip_score.h"
@@ -70,8 +69,8 @@ TEST(ShardMetrics, FvdMatchesPythonForEachPreset) {
     protocol.frames = 8;
     VideoDetector detector = VideoDetector::load(test::fixture("i3d_tiny.pt"), protocol, 12);
     const double expected = shards()[std::string("fvd_") + preset];
-    const double found = fd_of(test::fixture("set_a"), test::fixture("set_b"),
-                               clip_protocol(detector));
+    const double found =
+        fd_of(test::fixture("set_a"), test::fixture("set_b"), clip_protocol(detector));
     EXPECT_NEAR(found, expected, kDetectorTolerance * expected) << preset;
     // The presets must differ by more than the tolerance, or this test could not tell them apart.
     if (previous >= 0) EXPECT_GT(std::abs(found - previous), 10 * kDetectorTolerance * found);
@@ -88,8 +87,7 @@ TEST(ShardMetrics, FvdNamesVideoWhenShorterThanClip) {
     input_statistics(test::fixture("set_b"), &features, group, nullptr);
     FAIL() << "an 8-frame clip was accepted for 16-frame FVD";
   } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("8 frames, expected at least 16"),
-              std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("8 frames, expected at least 16"), std::string::npos)
         << error.what();
   }
 }
