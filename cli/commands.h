@@ -14,5 +14,7 @@ int run_sample(const Args& args);  // cli/sample_command.cpp
 int run_data(const Args& args);    // cli/data_command.cpp: synth | pack | inspect
 int run_ckpt(const Args& args);    // cli/ckpt_command.cpp: inspect | export
 int run_plot(const Args& args);    // cli/plot_command.cpp: metrics.jsonl -> SVG
+int run_eval(const Args& args);    // cli/eval_command.cpp: fd | fid | kid | fvd | clip | stats
+int run_eval_sweep(const Args& args);  // cli/eval_sweep_command.cpp: vdit eval RUN
 
 }  // namespace vdit::cli

@@ -25,6 +25,9 @@ const std::map<std::string, Subcommand>& subcommands() {
       {"ckpt",
        {vdit::cli::run_ckpt,
         "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
+      {"eval",
+       {vdit::cli::run_eval,
+        "FID / FVD / KID / CLIP score of videos, shards or features; sweep a run's checkpoints"}},
       {"plot",
        {vdit::cli::run_plot, "draw a run's metrics.jsonl as an SVG (loss, samples/s, stages)"}},
   };

@@ -237,7 +237,7 @@ class SvgPlot {
 
   // A dashed line across both panels after the last step of each stage, labelled with the next
   // stage's name. The coordinator always logs a stage's last step, so the line sits where it ended.
-  void stage_boundaries() {
+  void stage_boundaries(double bottom) {
     svg_ += fmt::format("<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n", kLeft + 4,
                         kLossTop - 6, escape_xml(rows_.front().stage_name));
     for (size_t i = 1; i < rows_.size(); ++i) {
@@ -248,8 +248,7 @@ class SvgPlot {
           "<line class=\"stage-boundary\" data-step=\"{}\" x1=\"{:.2f}\" y1=\"{:.2f}\" "
           "x2=\"{:.2f}\" "
           "y2=\"{:.2f}\"/>\n<text class=\"stage\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n",
-          step, x, kLossTop, x, kThroughputTop + kPanelHeight, x + 4, kLossTop - 6,
-          escape_xml(rows_[i].stage_name));
+          step, x, kLossTop, x, bottom, x + 4, kLossTop - 6, escape_xml(rows_[i].stage_name));
     }
   }
 
@@ -278,6 +277,21 @@ class SvgPlot {
   Axis steps_;
   std::string svg_;
 };
+
+// The SVG element, its style and the title: shared by both plot kinds.
+std::string svg_header(double height, const std::string& title) {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<style>.frame{{fill:none;stroke:#333}} .grid{{stroke:#ddd}} .axis{{stroke:#333}} "
+      ".series{{fill:none;stroke-width:1.5}} .stage-boundary{{stroke:#777;stroke-dasharray:6 4}} "
+      ".stage{{fill:#555;font-style:italic}}</style>\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2:.2f}\" y=\"24\" font-size=\"15\">{3}</text>\n",
+      kWidth, height, kLeft, escape_xml(title));
+}
 
 }  // namespace
 
@@ -321,23 +335,38 @@ std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string&
        [](const StepMetrics& m) { return m.samples_per_second; }},
   };
   std::string& svg = plot.svg();
-  svg += fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-      "{1}\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<style>.frame{{fill:none;stroke:#333}} .grid{{stroke:#ddd}} .axis{{stroke:#333}} "
-      ".series{{fill:none;stroke-width:1.5}} .stage-boundary{{stroke:#777;stroke-dasharray:6 4}} "
-      ".stage{{fill:#555;font-style:italic}}</style>\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2:.2f}\" y=\"24\" font-size=\"15\">{3}</text>\n",
-      kWidth, kHeight, kLeft, escape_xml(title));
+  svg += svg_header(kHeight, title);
   plot.panel(kLossTop, "loss", losses);
   plot.panel(kThroughputTop, "samples/s", throughput);
-  plot.stage_boundaries();
+  plot.stage_boundaries(kThroughputTop + kPanelHeight);
   std::vector<Series> all = losses;
   all.insert(all.end(), throughput.begin(), throughput.end());
   plot.legend(all);
+  svg += "</svg>\n";
+  return svg;
+}
+
+std::string step_values_svg(const std::vector<StepValue>& rows, const std::string& title,
+                            const std::string& y_label) {
+  if (rows.empty()) throw InputError("no values to plot");
+  // The same plot machinery as metrics_svg: each value rides in a row's `loss` field.
+  std::vector<StepMetrics> as_metrics;
+  for (const StepValue& row : rows) {
+    StepMetrics m;
+    m.step = row.step;
+    m.stage = row.stage;
+    m.stage_name = row.stage_name;
+    m.loss = row.value;
+    as_metrics.push_back(std::move(m));
+  }
+  SvgPlot plot(as_metrics, step_axis(rows.front().step, rows.back().step));
+  const std::vector<Series> series = {
+      {"value", y_label.c_str(), "#1f77b4", [](const StepMetrics& m) { return m.loss; }}};
+  std::string& svg = plot.svg();
+  svg += svg_header(kLossTop + kPanelHeight + 60, title);
+  plot.panel(kLossTop, y_label, series);
+  plot.stage_boundaries(kLossTop + kPanelHeight);
+  plot.legend(series);
   svg += "</svg>\n";
   return svg;
 }

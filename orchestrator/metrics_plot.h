@@ -23,6 +23,19 @@ std::vector<StepMetrics> read_metrics_log(const std::string& path);
 // Non-finite values are left out of the lines. `rows` must be non-empty and ordered by step.
 std::string metrics_svg(const std::vector<StepMetrics>& rows, const std::string& title);
 
+// One value against step, e.g. an evaluation metric per checkpoint (`vdit eval`).
+struct StepValue {
+  int64_t step = 0;
+  int64_t stage = 0;
+  std::string stage_name;
+  double value = 0;  // non-finite values are left out of the line
+};
+
+// A one-panel SVG of `rows` (non-empty, ordered by step) with metrics_svg's axes, style and
+// stage boundaries; `y_label` names the value axis and the legend entry.
+std::string step_values_svg(const std::vector<StepValue>& rows, const std::string& title,
+                            const std::string& y_label);
+
 // read_metrics_log(metrics_path) drawn into `svg_path` (its folder is created if missing).
 void write_metrics_plot(const std::string& metrics_path, const std::string& svg_path);
 

@@ -13,6 +13,7 @@
 #include "data/caption_tokenizer.h"
 #include "data/gif_writer.h"
 #include "data/png_writer.h"
+#include "orchestrator/run_state.h"
 #include "orchestrator/sample_request_check.h"
 #include "worker/diffusion/sampler.h"
 #include "worker/model/video_dit.h"
@@ -49,61 +50,98 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
 
 }  // namespace
 
-std::vector<WrittenSample> write_samples(const SampleRequest& request) {
-  check_sample_flags(request);
-  const checkpoints::LoadedCheckpoint checkpoint = locate(request);
-  RunConfig config =
-      parse_run_config(checkpoint.config_toml, checkpoint.path + "/manifest.json (config)");
-  resolve_and_validate(config);
+struct CheckpointSampler::State {
+  checkpoints::LoadedCheckpoint checkpoint;
+  RunConfig config;
+  CurriculumPosition position;
+  model::PatchSize patch;
+  model::PatchGrid grid;
+  model::VideoDiT dit{nullptr};
+  std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
+  diffusion::SampleOptions options;
+};
+
+CheckpointSampler::CheckpointSampler(const SampleRequest& request)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.checkpoint = locate(request);
+  s.config =
+      parse_run_config(s.checkpoint.config_toml, s.checkpoint.path + "/manifest.json (config)");
+  resolve_and_validate(s.config);
+  s.position = parse_run_state(s.checkpoint.state_json, s.checkpoint.path + "/manifest.json");
+  const RunConfig& config = s.config;
   if (config.model.channels != 3) {
     throw InputError(fmt::format(
         "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
         "(3 channels)",
-        checkpoint.path, config.model.channels));
+        s.checkpoint.path, config.model.channels));
   }
   check_sample_against_model(request, config);
-  check_sample_memory(request, estimate_sample_memory_bytes(request, config),
-                      available_memory_bytes());
-  const model::PatchSize patch{config.model.patch_frames, config.model.patch_size};
-  model::VideoDiT dit(model::video_dit_options(config.model, 0));
-  training::load_model_weights(dit, checkpoint, !request.raw_weights);
-  dit->eval();
-  const diffusion::GaussianDiffusion diffusion(
+  s.patch = model::PatchSize{config.model.patch_frames, config.model.patch_size};
+  s.grid = model::PatchGrid{request.frames / s.patch.frames, request.height / s.patch.size,
+                            request.width / s.patch.size};
+  s.dit = model::VideoDiT(model::video_dit_options(config.model, 0));
+  training::load_model_weights(s.dit, s.checkpoint, !request.raw_weights);
+  s.dit->eval();
+  s.diffusion = std::make_unique<diffusion::GaussianDiffusion>(
       diffusion::NoiseSchedule::from_config(config.diffusion),
       diffusion::prediction_from_string(config.diffusion.prediction));
-  diffusion::SampleOptions options;
-  options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
-  options.steps = request.steps.value_or(config.diffusion.sample_steps);
-  options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
-  options.seed = static_cast<uint64_t>(request.seed);
+  s.options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
+  s.options.steps = request.steps.value_or(config.diffusion.sample_steps);
+  s.options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
+}
 
-  const data::CaptionTokenizer tokenizer(config.model.caption_length);
+CheckpointSampler::~CheckpointSampler() = default;
+CheckpointSampler::CheckpointSampler(CheckpointSampler&&) noexcept = default;
+CheckpointSampler& CheckpointSampler::operator=(CheckpointSampler&&) noexcept = default;
+
+int64_t CheckpointSampler::step() const { return state_->checkpoint.step; }
+int64_t CheckpointSampler::stage() const { return state_->position.stage; }
+const std::string& CheckpointSampler::checkpoint_path() const { return state_->checkpoint.path; }
+const RunConfig& CheckpointSampler::config() const { return state_->config; }
+
+std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
+                                                      uint64_t seed) const {
+  State& s = *state_;
+  const data::CaptionTokenizer tokenizer(s.config.model.caption_length);
   std::vector<torch::Tensor> ids;
   int64_t captions_cut = 0;
-  for (const auto& caption : request.captions) {
+  for (const auto& caption : captions) {
     captions_cut += tokenizer.fits(caption) ? 0 : 1;
     auto encoded = tokenizer.encode(caption);
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
   fmt::print("{}", data::caption_truncation_warning(
-                       captions_cut, static_cast<int64_t>(request.captions.size()),
-                       config.model.caption_length,
+                       captions_cut, static_cast<int64_t>(captions.size()),
+                       s.config.model.caption_length,
                        "the checkpoint's model.caption_length: shorten them"));
-  const model::PatchGrid grid{request.frames / patch.frames, request.height / patch.size,
-                              request.width / patch.size};
-  const auto tokens = diffusion::sample(dit, diffusion, torch::stack(ids), grid, options);
+  diffusion::SampleOptions options = s.options;
+  options.seed = seed;
+  const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
   const auto videos =
-      model::unpatchify(tokens, grid, patch, config.model.channels);  // (N, C, T, H, W)
+      model::unpatchify(tokens, s.grid, s.patch, s.config.model.channels);  // (N, C, T, H, W)
+  std::vector<data::RgbVideo> rgb;
+  for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
+  return rgb;
+}
 
-  const std::string out_dir = !request.out_dir.empty()
-                                  ? request.out_dir
-                                  : (request.run_dir.empty() ? checkpoint.path : request.run_dir) +
-                                        fmt::format("/samples/step_{:09d}", checkpoint.step);
+std::vector<WrittenSample> write_samples(const SampleRequest& request) {
+  check_sample_flags(request);
+  const CheckpointSampler sampler(request);
+  check_sample_memory(request, estimate_sample_memory_bytes(request, sampler.config()),
+                      available_memory_bytes());
+  const std::vector<data::RgbVideo> videos =
+      sampler.sample(request.captions, static_cast<uint64_t>(request.seed));
+  const std::string out_dir =
+      !request.out_dir.empty()
+          ? request.out_dir
+          : (request.run_dir.empty() ? sampler.checkpoint_path() : request.run_dir) +
+                fmt::format("/samples/step_{:09d}", sampler.step());
   std::filesystem::create_directories(out_dir);
   std::vector<WrittenSample> written;
   for (size_t i = 0; i < request.captions.size(); ++i) {
-    const data::RgbVideo rgb = to_rgb(videos[static_cast<int64_t>(i)]);
+    const data::RgbVideo& rgb = videos[i];
     WrittenSample sample;
     sample.name = fmt::format("sample_{:02d}", i);
     sample.caption = request.captions[i];

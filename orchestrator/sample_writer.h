@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "data/motion_track.h"
+#include "data/rgb_video.h"
 
 namespace vdit::orchestrator {
 
@@ -38,5 +41,29 @@ struct WrittenSample {
 // (sample_request_check.h): InputError for a missing checkpoint, a flag out of range, a size the
 // patch cannot cut or a request larger than the machine's memory.
 std::vector<WrittenSample> write_samples(const SampleRequest& request);
+
+// A checkpoint's model loaded once for many sampling calls (`vdit eval` samples thousands of
+// videos per checkpoint). Built from a request's checkpoint, size and sampler settings; the
+// request's captions, seed and output fields are not used.
+class CheckpointSampler {
+ public:
+  // InputError for a missing checkpoint, a non-RGB model, or frames/size/steps the model cannot
+  // take (check_sample_against_model); the flags themselves are the caller's to check.
+  explicit CheckpointSampler(const SampleRequest& request);
+  ~CheckpointSampler();
+  CheckpointSampler(CheckpointSampler&&) noexcept;
+  CheckpointSampler& operator=(CheckpointSampler&&) noexcept;
+
+  int64_t step() const;
+  int64_t stage() const;  // the curriculum stage the checkpoint was saved in
+  const std::string& checkpoint_path() const;
+  const RunConfig& config() const;  // the checkpoint's, resolved
+  // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
+  std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace vdit::orchestrator
