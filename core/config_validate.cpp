@@ -139,6 +139,9 @@ void validate_stage(StageConfig& stage, size_t index, const RunConfig& config,
   check.require(stage.motion_weight >= 0, prefix + "motion_weight", stage.motion_weight, ">= 0");
   check.require(stage.perceptual_weight >= 0, prefix + "perceptual_weight", stage.perceptual_weight,
                 ">= 0");
+  check.require(stage.perceptual_weight == 0 || !config.curriculum.perceptual_network.empty(),
+                prefix + "perceptual_weight", stage.perceptual_weight,
+                "0 unless curriculum.perceptual_network names a TorchScript feature network file");
   check.require(stage.condition_dropout < 1, prefix + "condition_dropout", stage.condition_dropout,
                 "< 1");
 }

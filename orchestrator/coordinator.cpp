@@ -50,6 +50,7 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports,
   m.diffusion_loss = first.step.diffusion_loss;
   m.temporal_loss = first.step.temporal_loss;
   m.motion_loss = first.step.motion_loss;
+  m.perceptual_loss = first.step.perceptual_loss;
   m.grad_norm = first.step.grad_norm;
   m.lr = lr;
   m.samples_per_second = stage.global_batch / wall;
@@ -69,15 +70,6 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports,
 int run_coordinator(const RunConfig& config, const RunDirectory& run, const std::string& resume,
                     WorkerLink& workers, const StopSignals& signals) {
   Curriculum curriculum(config);
-  for (const auto& stage : curriculum.stages()) {
-    if (stage.perceptual_weight > 0) {
-      fmt::print(
-          "loss: stage {} asks for perceptual_weight {}, but the perceptual term is not built yet "
-          "in this "
-          "version: it is off\n",
-          stage.name, stage.perceptual_weight);
-    }
-  }
   if (config.optimizer.zero1) {
     const int64_t replicas = config.parallel.dp * config.parallel.sp;
     fmt::print(replicas > 1 ? "optimizer: ZeRO-1 shards the AdamW state over {} dp x sp ranks\n"
@@ -171,6 +163,7 @@ int run_coordinator(const RunConfig& config, const RunDirectory& run, const std:
         checkpoint_every(stage.activation_checkpointing, "activation_checkpointing", config.source);
     plan.step.temporal_weight = stage.temporal_weight;
     plan.step.motion_weight = stage.motion_weight;
+    plan.step.perceptual_weight = stage.perceptual_weight;
     plan.step.condition_dropout = stage.condition_dropout;
     plan.samples_consumed = position.samples_consumed;
     const int64_t next = position.step + 1;

@@ -21,6 +21,7 @@ void MetricsLog::write(const StepMetrics& m) {
       {"diffusion_loss", m.diffusion_loss},
       {"temporal_loss", m.temporal_loss},
       {"motion_loss", m.motion_loss},
+      {"perceptual_loss", m.perceptual_loss},
       {"grad_norm", m.grad_norm},
       {"lr", m.lr},
       {"samples_per_second", m.samples_per_second},

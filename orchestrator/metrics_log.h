@@ -16,6 +16,7 @@ struct StepMetrics {
   double diffusion_loss = 0;
   double temporal_loss = 0;
   double motion_loss = 0;
+  double perceptual_loss = 0;
   double grad_norm = 0;
   double lr = 0;
   double samples_per_second = 0;

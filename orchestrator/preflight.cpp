@@ -77,6 +77,24 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
   }
 }
 
+// The perceptual loss decodes this rank's tokens to whole RGB frames.
+void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
+                      const std::string& where, std::vector<std::string>& problems) {
+  if (config.model.channels != 3) {
+    problems.push_back(fmt::format(
+        "{}: perceptual_weight > 0 needs pixel shards (model.channels = 3), found "
+        "model.channels = {}",
+        where, config.model.channels));
+  }
+  const int64_t patch_frames = bucket.shape.frames / config.model.patch_frames;
+  if (patch_frames % config.parallel.sp != 0) {
+    problems.push_back(fmt::format(
+        "{}: perceptual_weight > 0 needs whole frames on each sequence-parallel rank, but {} "
+        "patch-frames do not divide by parallel.sp = {}",
+        where, patch_frames, config.parallel.sp));
+  }
+}
+
 }  // namespace
 
 std::string PreflightReport::describe_problems() const {
@@ -132,6 +150,7 @@ PreflightReport run_preflight(const RunConfig& config, const std::vector<std::st
             where, tokens, mesh.sp, tokens));
       }
       check_condition(config, *set, bucket, where, report.problems);
+      if (stage.perceptual_weight > 0) check_perceptual(config, bucket, where, report.problems);
       summary += fmt::format(" {} ({} samples)", bucket.shape.name(), bucket.samples);
     }
     for (const std::string& warning : selected.warnings) summary += "; " + warning;

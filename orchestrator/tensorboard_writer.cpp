@@ -189,6 +189,7 @@ std::vector<std::pair<std::string, double>> step_scalars(const StepMetrics& m) {
       {"loss/diffusion", m.diffusion_loss},
       {"loss/temporal", m.temporal_loss},
       {"loss/motion", m.motion_loss},
+      {"loss/perceptual", m.perceptual_loss},
       {"optim/grad_norm", m.grad_norm},
       {"optim/lr", m.lr},
       {"throughput/samples_per_second", m.samples_per_second},

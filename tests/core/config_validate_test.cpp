@@ -29,6 +29,17 @@ TEST(ResolveAndValidate, FillsSizesFromPreset) {
   EXPECT_EQ(config.model.num_heads, 6);
 }
 
+TEST(ResolveAndValidate, RejectsAPerceptualStageWithoutAFeatureNetwork) {
+  const std::string stages =
+      "curriculum.stages=[{name=\"hd\", frames_max=8, steps=5, perceptual_weight=0.2}]";
+  EXPECT_NE(validation_error({stages}).find(
+                "perceptual_weight: found 0.2, expected 0 unless curriculum.perceptual_network "
+                "names a TorchScript feature network file"),
+            std::string::npos)
+      << validation_error({stages});
+  EXPECT_EQ(validation_error({stages, "curriculum.perceptual_network=features.pt"}), "");
+}
+
 TEST(ResolveAndValidate, NamesUnknownPresetAndTheKnownOnes) {
   const std::string message = validation_error({"model.preset=vdit-huge"});
   EXPECT_NE(message.find("model.preset: unknown preset \"vdit-huge\""), std::string::npos)

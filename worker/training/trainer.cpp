@@ -78,6 +78,10 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
                                                                   .eps(o.eps)
                                                                   .weight_decay(o.weight_decay));
   if (o.ema_decay > 0) ema_ = std::make_unique<ExponentialMovingAverage>(*model_, o.ema_decay);
+  if (!config.curriculum.perceptual_network.empty()) {
+    perceptual_network_ = std::make_unique<eval::FeatureNetwork>(
+        eval::FeatureNetwork::load(config.curriculum.perceptual_network));
+  }
 }
 
 StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
@@ -117,8 +121,22 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   const auto diffusion_loss = torch::mse_loss(output, diffusion_.target(x0, epsilon, alpha_bar));
   auto loss = diffusion_loss;
   StepReport report;
+  const bool perceptual = plan.perceptual_weight > 0;
+  if (perceptual && !perceptual_network_) {
+    throw InputError(fmt::format(
+        "{}: a stage asks for perceptual_weight {}, but curriculum.perceptual_network is empty",
+        config_.source, plan.perceptual_weight));
+  }
+  const torch::Tensor predicted_x0 =
+      plan.temporal_weight > 0 || plan.motion_weight > 0 || perceptual
+          ? diffusion_.predict_x0(input.tokens, output, alpha_bar)
+          : torch::Tensor();
+  if (perceptual) {
+    const auto term = perceptual_of(predicted_x0, x0, batch);
+    loss = loss + plan.perceptual_weight * term;
+    report.perceptual_loss = term.item<double>();
+  }
   if (plan.temporal_weight > 0 || plan.motion_weight > 0) {
-    const auto predicted_x0 = diffusion_.predict_x0(input.tokens, output, alpha_bar);
     const model::SequenceSlice slice = slice_of(batch);
     const StageLossShares shares = stage_losses(predicted_x0, x0, slice);
     // Weighted by alpha_bar per sample (see stage_losses.h).
@@ -138,6 +156,28 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
 model::SequenceSlice Trainer::slice_of(const data::LocalBatch& batch) const {
   return {model::PatchGrid{batch.grid.frames, batch.grid.height, batch.grid.width},
           batch.token_begin, parallel_.model.sp};
+}
+
+torch::Tensor Trainer::perceptual_of(const torch::Tensor& predicted_x0, const torch::Tensor& x0,
+                                     const data::LocalBatch& batch) {
+  const int64_t per_frame = batch.grid.height * batch.grid.width;
+  if (batch.tokens_per_sample_local % per_frame != 0 || batch.token_begin % per_frame != 0) {
+    throw InputError(fmt::format(
+        "the perceptual loss with parallel.sp = {}: bucket {} gives each sequence-parallel rank "
+        "{} tokens, not whole patch-frames of {} tokens",
+        parallel_.model.sp_size(), batch.bucket.name(), batch.tokens_per_sample_local,
+        per_frame));
+  }
+  const model::PatchGrid local_grid{batch.tokens_per_sample_local / per_frame, batch.grid.height,
+                                    batch.grid.width};
+  const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
+  // (n, L_local, token_dim) -> (n, C, T_local, H, W) -> (n T_local, C, H, W) frames in [-1, 1]
+  const auto frames = [&](const torch::Tensor& tokens) {
+    return model::unpatchify(tokens, local_grid, patch, config_.model.channels)
+        .transpose(1, 2)
+        .flatten(0, 1);
+  };
+  return eval::perceptual_loss(*perceptual_network_, frames(predicted_x0), frames(x0));
 }
 
 torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const {
@@ -191,17 +231,20 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
     total.diffusion_loss += share * part.diffusion_loss;
     total.temporal_loss += share * part.temporal_loss;
     total.motion_loss += share * part.motion_loss;
+    total.perceptual_loss += share * part.perceptual_loss;
   }
   total.grad_norm = reduce_and_clip_gradients();
   if (parallel_.dp_sp.size() > 1) {
     auto losses =
-        torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss},
+        torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss,
+                       total.perceptual_loss},
                       torch::kFloat64);
     parallel_.dp_sp.all_reduce_avg(losses);
     total.loss = losses[0].item<double>();
     total.diffusion_loss = losses[1].item<double>();
     total.temporal_loss = losses[2].item<double>();
     total.motion_loss = losses[3].item<double>();
+    total.perceptual_loss = losses[4].item<double>();
   }
   if (before_update) before_update();
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(plan.lr);

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "data/local_batch.h"
+#include "eval/feature_network.h"
 #include "parallel/bucketed_all_reduce.h"
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/parallel_context.h"
@@ -27,6 +28,7 @@ struct StepPlan {
   int64_t checkpoint_every = 0;  // activation checkpointing for this stage (0 = none)
   double temporal_weight = 0;
   double motion_weight = 0;
+  double perceptual_weight = 0;  // needs curriculum.perceptual_network
   double condition_dropout = 0;
 };
 
@@ -37,6 +39,7 @@ struct StepReport {
   double diffusion_loss = 0;  // MSE to the epsilon / v target
   double temporal_loss = 0;   // unweighted
   double motion_loss = 0;     // unweighted
+  double perceptual_loss = 0;  // unweighted
   double grad_norm = 0;       // before clipping
   int64_t samples = 0;        // local samples
   int64_t tokens = 0;         // local tokens
@@ -81,6 +84,10 @@ class Trainer {
                         const StepPlan& plan);
   // Where this rank's tokens lie in the batch's clips, for terms that look across tokens.
   model::SequenceSlice slice_of(const data::LocalBatch& batch) const;
+  // The perceptual loss of this rank's whole patch-frames, decoded to pixels: the mean over its
+  // frames, so the mean over sp is the clip's (the pre-flight ensures whole frames per rank).
+  torch::Tensor perceptual_of(const torch::Tensor& predicted_x0, const torch::Tensor& x0,
+                              const data::LocalBatch& batch);
   // Per-sample content complexity c (n,) of the whole clips, from this rank's tokens (any split).
   torch::Tensor complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const;
   // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and
@@ -98,6 +105,8 @@ class Trainer {
   model::VideoDiT model_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ExponentialMovingAverage> ema_;
+  // curriculum.perceptual_network, frozen; null when the run names none.
+  std::unique_ptr<eval::FeatureNetwork> perceptual_network_;
   diffusion::GaussianDiffusion diffusion_;
 };
 

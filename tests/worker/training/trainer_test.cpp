@@ -4,6 +4,7 @@
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
+#include "core/error.h"
 #include "worker/training/lr_schedule.h"
 #include "worker/training/stage_losses.h"
 
@@ -63,6 +64,28 @@ TEST(Trainer, MicroBatchesGiveTheSameStepAsOneBatch) {
   const auto pa = whole.model()->parameters(), pb = micro.model()->parameters();
   for (size_t i = 0; i < pa.size(); ++i)
     EXPECT_TRUE(torch::allclose(pa[i], pb[i], 1e-5, 1e-6)) << i;
+}
+
+TEST(Trainer, PerceptualStageAddsTheWeightedFeatureLossToTheObjective) {
+  RunConfig config = tiny_config();
+  config.curriculum.perceptual_network =
+      std::string(VDIT_SOURCE_DIR) + "/tests/fixtures/eval/perceptual_tiny.pt";
+  Trainer trainer(config, torch::kCPU);
+  StepPlan plan;
+  plan.lr = 1e-3;
+  plan.perceptual_weight = 0.2;
+  const StepReport report = trainer.train_step(fixed_batch(), plan);
+  EXPECT_GT(report.perceptual_loss, 0.0);
+  EXPECT_NEAR(report.loss, report.diffusion_loss + 0.2 * report.perceptual_loss,
+              1e-6 * report.loss);
+}
+
+TEST(Trainer, PerceptualStageWithoutANetworkIsAnInputError) {
+  const RunConfig config = tiny_config();  // the trainer keeps a reference to it
+  Trainer trainer(config, torch::kCPU);
+  StepPlan plan;
+  plan.perceptual_weight = 0.2;
+  EXPECT_THROW(trainer.train_step(fixed_batch(), plan), InputError);
 }
 
 TEST(LrSchedule, WarmsUpLinearlyThenDecaysToTheFloor) {
