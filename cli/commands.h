@@ -14,5 +14,9 @@ int run_sample(const Args& args);  // cli/sample_command.cpp
 int run_data(const Args& args);    // cli/data_command.cpp: synth | pack | inspect
 int run_ckpt(const Args& args);    // cli/ckpt_command.cpp: inspect | export
 int run_plot(const Args& args);    // cli/plot_command.cpp: metrics.jsonl -> SVG
+int run_submit(const Args& args);  // cli/submit_command.cpp: write + sbatch a training job
+int run_status(const Args& args);  // cli/status_command.cpp: a run's Slurm jobs and progress
+int run_cancel(const Args& args);  // cli/cancel_command.cpp: scancel a run's jobs
+int run_slurm(const Args& args);   // cli/slurm_command.cpp: task | finish (job script steps)
 
 }  // namespace vdit::cli
