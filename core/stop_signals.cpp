@@ -25,6 +25,12 @@ StopSignals::StopSignals() {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;  // blocking calls (file I/O, MPI polling sleeps) continue
   for (int i = 0; i < 4; ++i) sigaction(kStopSignals[i], &action, &previous_[i]);
+  // `vdit slurm task` starts us with these blocked, so a signal that came during start-up waits
+  // for the handler instead of killing the process: take it now.
+  sigset_t stop_set;
+  sigemptyset(&stop_set);
+  for (const int signal : kStopSignals) sigaddset(&stop_set, signal);
+  sigprocmask(SIG_UNBLOCK, &stop_set, nullptr);
 }
 
 StopSignals::~StopSignals() {

@@ -58,6 +58,15 @@ std::vector<char*> argv_of(const std::vector<std::string>& command) {
   return argv;
 }
 
+// `mask` plus the stop signals. vdit train starts with them blocked and unblocks them once its
+// handlers are in place (core/stop_signals.cpp): a warning that comes while it loads is held, not
+// fatal (SIGUSR2's default action ends the process).
+sigset_t start_up_mask(const sigset_t& mask) {
+  sigset_t blocked = mask;
+  for (const int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaddset(&blocked, signal);
+  return blocked;
+}
+
 // Runs the command as a child with the stop signals blocked here: they are taken synchronously
 // with sigwaitinfo and passed on (the launcher may signal only this process, or the whole task;
 // a second delivery is harmless because vdit train acts on the first). No handler, no global.
@@ -68,9 +77,11 @@ int run_as_child(const TaskRequest& request) {
   sigset_t previous;
   sigprocmask(SIG_BLOCK, &forwarded, &previous);
 
+  // The child starts with the stop signals blocked too (see start_up_mask).
+  const sigset_t child_mask = start_up_mask(previous);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setsigmask(&attributes, &previous);  // the child gets the mask we had
+  posix_spawnattr_setsigmask(&attributes, &child_mask);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   std::vector<char*> argv = argv_of(request.command);
   pid_t child = 0;
@@ -186,8 +197,13 @@ int run_task(const TaskRequest& request) {
                                            environment.cuda_visible_devices);
   if (devices) setenv("CUDA_VISIBLE_DEVICES", devices->c_str(), 1);
   if (rank == 0) return run_as_child(request);
+  sigset_t current;
+  sigprocmask(SIG_SETMASK, nullptr, &current);
+  const sigset_t blocked = start_up_mask(current);
+  sigprocmask(SIG_SETMASK, &blocked, nullptr);  // kept across exec
   std::vector<char*> argv = argv_of(request.command);
   execvp(argv[0], argv.data());
+  sigprocmask(SIG_SETMASK, &current, nullptr);
   throw RuntimeError(
       fmt::format("vdit slurm task: cannot run {}: {}", argv[0], std::strerror(errno)));
 }
