@@ -27,8 +27,11 @@ std::string describe(const Command& command) {
 }
 
 CommandResult run_command(const Command& command) {
-  const auto program = bp::search_path(command.program);
-  if (program.empty()) {
+  // A path is used as given; a bare name is looked up on PATH.
+  const boost::filesystem::path program = command.program.find('/') != std::string::npos
+                                              ? boost::filesystem::path(command.program)
+                                              : bp::search_path(command.program);
+  if (program.empty() || !boost::filesystem::exists(program)) {
     throw RuntimeError(fmt::format(
         "{} is not on PATH: vdit's Slurm commands need Slurm's client tools (Debian: "
         "slurm-client)",

@@ -9,7 +9,7 @@
 namespace vdit::slurm {
 
 struct Command {
-  std::string program;  // looked up on PATH
+  std::string program;  // a path, or a name looked up on PATH
   std::vector<std::string> args;
   std::string working_dir;  // empty: the current one
   // Environment changes on top of ours: a value sets the variable, nullopt removes it.
