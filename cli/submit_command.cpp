@@ -108,6 +108,13 @@ int submit(const SubmitRequest& request) {
   make_shards_absolute(config, request.config_path);
 
   const std::string run_dir = fs::absolute(request.run_dir).lexically_normal().string();
+  // The job script would carry it safely (shell-quoted), but vdit train passes the shard list to
+  // its workers newline-separated, so such a run could not train.
+  if (run_dir.find('\n') != std::string::npos) {
+    throw InputError(fmt::format("--run-dir: found a path with a newline ({}), expected one "
+                                 "without: vdit train cannot run in such a folder",
+                                 run_dir));
+  }
   // RunDirectory::config_path(), spelled out because a dry run must not create the folder
   // (checked against it below before anything is submitted).
   const std::string config_in_run = run_dir + "/config.toml";

@@ -1,7 +1,9 @@
 #include "tests/slurm/local_slurm.h"
 
 #include <fmt/core.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -82,6 +84,25 @@ std::string slurm_conf(const fs::path& folder, int port) {
       fmt::arg("slurmd", port + 1));
 }
 
+bool port_free(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return free;
+}
+
+// Two free neighbouring ports (slurmctld, slurmd), starting from one of this process's.
+int free_port_pair() {
+  for (int port = 20000 + static_cast<int>(getpid() % 5000) * 2; port < 65000; port += 2) {
+    if (port_free(port) && port_free(port + 1)) return port;
+  }
+  return 16817;
+}
+
 }  // namespace
 
 std::unique_ptr<LocalSlurm> LocalSlurm::start(std::string* why_not) {
@@ -125,7 +146,7 @@ std::unique_ptr<LocalSlurm> LocalSlurm::start(std::string* why_not) {
     return nullptr;
   }
   // Ports of this process, so a leftover of an earlier run cannot answer for us.
-  const int port = 20000 + static_cast<int>(getpid() % 10000) * 2;
+  const int port = free_port_pair();
   const fs::path conf = d / "slurm.conf";
   std::ofstream(conf) << slurm_conf(d, port);
   setenv("SLURM_CONF", conf.c_str(), 1);

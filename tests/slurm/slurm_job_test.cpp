@@ -115,9 +115,19 @@ class SlurmLive : public ::testing::Test {
     return false;
   }
 
+  // Waits for `state`; gives up at once when the job reaches another final state.
   static bool wait_for_state(int64_t id, const std::string& state, double seconds) {
-    return wait_for([&] { return state_of(id) == state; }, seconds,
-                    "job " + std::to_string(id) + " to be " + state);
+    std::string last;
+    const bool reached = wait_for(
+        [&] {
+          last = state_of(id);
+          const bool final = last == "COMPLETED" || last == "FAILED" || last == "CANCELLED" ||
+                             last == "TIMEOUT" || last == "NODE_FAIL" || last == "OUT_OF_MEMORY";
+          return last == state || final;
+        },
+        seconds, "job " + std::to_string(id) + " to be " + state);
+    EXPECT_EQ(last, state) << "job " << id;
+    return reached && last == state;
   }
 
   static size_t metrics_lines(const fs::path& run_dir) {
@@ -179,7 +189,7 @@ TEST_F(SlurmLive, SubmittedRunFinishesInAHostileRunFolderWithMpirun) {
 
 TEST_F(SlurmLive, WarningSignalMidRunRequeuesAndTheResumedRunEqualsAStraightOne) {
   const fs::path straight = root_ / "straight", interrupted = root_ / "interrupted";
-  const fs::path tiny = config("tiny", 24);
+  const fs::path tiny = config("tiny", 60);
   const int64_t straight_id = submit(tiny, straight);
   const int64_t id = submit(tiny, interrupted);
   ASSERT_GT(id, 0);
@@ -288,7 +298,7 @@ TEST_F(SlurmLive, RefusedRequeueFallsBackToAContinuationJobThatFinishesTheRun) {
   const fs::path run = root_ / "no-requeue";
   // SBATCH_NO_REQUEUE overrides the script's --requeue: Slurm then refuses `scontrol requeue`, as
   // sites that forbid requeueing do.
-  const int64_t id = submit(config("tiny", 24), run, {}, {{"SBATCH_NO_REQUEUE", "1"}});
+  const int64_t id = submit(config("tiny", 60), run, {}, {{"SBATCH_NO_REQUEUE", "1"}});
   ASSERT_GT(id, 0);
   wait_for_training(run, 3);
   signal_job(id, "USR2");
@@ -302,7 +312,7 @@ TEST_F(SlurmLive, RefusedRequeueFallsBackToAContinuationJobThatFinishesTheRun) {
       << job_log(run, id);
   ASSERT_TRUE(wait_for_state(jobs[1].job_id, "COMPLETED", 120)) << job_log(run, jobs[1].job_id);
   EXPECT_EQ(events(run).back().outcome, "finished");
-  EXPECT_NE(job_log(run, jobs[1].job_id).find("done: 24 steps"), std::string::npos);
+  EXPECT_NE(job_log(run, jobs[1].job_id).find("done: 60 steps"), std::string::npos);
 }
 
 }  // namespace

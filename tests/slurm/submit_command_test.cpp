@@ -74,8 +74,8 @@ TEST(SubmitDryRun, WritesNothing) {
 // Hostile paths: the script parses, and its value lines give bash back exactly the paths.
 TEST(SubmitDryRun, HostileRunFolderAndConfigPathsCannotBreakOrInjectIntoTheScript) {
   const fs::path root = fs::temp_directory_path() / ("vdit_hostile_" + std::to_string(getpid()));
-  const fs::path run = root / "run 'q' \"dq\" $(touch INJECTED) `touch INJECTED`\nline2 *";
-  const fs::path config = root / "con'fig $(touch INJECTED).toml";
+  const fs::path run = root / "run 'q' \"dq\" $(touch INJECTED) `touch INJECTED` *";
+  const fs::path config = root / "con'fig $(touch INJECTED)\n.toml";
   fs::create_directories(root);
   std::ofstream(config) << "[training]\nsteps = 2\n";
   const CommandResult result =
@@ -84,8 +84,7 @@ TEST(SubmitDryRun, HostileRunFolderAndConfigPathsCannotBreakOrInjectIntoTheScrip
   const std::string& script = result.out;
   EXPECT_EQ(run_command({"bash", {"-n", "-c", script}}).exit_code, 0);
   // The job name is the only place the run's name reaches a #SBATCH line: sanitized.
-  EXPECT_NE(script.find("#SBATCH --job-name=vdit-run__q___dq____touch_INJECTED___touch_INJECTED__"
-                        "line2__\n"),
+  EXPECT_NE(script.find("#SBATCH --job-name=vdit-run__q___dq____touch_INJECTED___touch_INJECTED___\n"),
             std::string::npos)
       << script;
   // Run the script's value block (up to `chain=`) and print the values bash sees.
@@ -124,6 +123,14 @@ TEST(SubmitErrors, MeshThatDoesNotFitTheJobExitsTwo) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("= 8 worker ranks, but the job has 1 nodes x 4 workers per node"),
             std::string::npos)
+      << result.err;
+}
+
+TEST(SubmitErrors, RunFolderWithANewlineExitsTwoSayingWhy) {
+  const CommandResult result = vdit({"submit", (kGolden / "gpu-2x4.toml").string(), "--run-dir",
+                                     "/tmp/a\nb", "--dry-run"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--run-dir: found a path with a newline"), std::string::npos)
       << result.err;
 }
 
