@@ -50,7 +50,9 @@ CommandResult run_command(const Command& command) {
   CommandResult result;
   try {
     // Both pipes drain concurrently through the io_context, so neither can fill up and stall.
-    bp::child child(program, bp::args(command.args), bp::std_in.close(), bp::std_out > out,
+    // stdin from /dev/null, not closed: a daemon started here (the tests start slurmd) would
+    // otherwise get its first socket or log file as fd 0 and lose it when it daemonizes.
+    bp::child child(program, bp::args(command.args), bp::std_in < "/dev/null", bp::std_out > out,
                     bp::std_err > err, bp::env(environment),
                     bp::start_dir(command.working_dir.empty() ? "." : command.working_dir), io);
     io.run();

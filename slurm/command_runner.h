@@ -26,7 +26,7 @@ struct CommandResult {
   std::string message() const;
 };
 
-// Runs `command` with stdin closed and waits for it. Throws RuntimeError when the program is not on
+// Runs `command` with stdin from /dev/null and waits for it. Throws RuntimeError when the program is not on
 // PATH or cannot start (saying which, and that Slurm's client tools are needed).
 CommandResult run_command(const Command& command);
 
