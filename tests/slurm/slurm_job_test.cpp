@@ -272,7 +272,7 @@ TEST_F(SlurmLive, StatusShowsTheLiveJobAndGracefulCancelSavesWithoutRequeueing) 
   const CommandResult status = run_command({VDIT_BINARY, {"status", graceful.string()}});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("RUNNING"), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find("progress    stage 0"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("progress    stage 1 (all), step"), std::string::npos) << status.out;
   EXPECT_EQ(status.out.find("no live job"), std::string::npos) << status.out;
 
   const CommandResult cancel =
