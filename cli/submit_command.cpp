@@ -160,7 +160,8 @@ int run_submit(const Args& args) {
       "DIR/slurm/job.sbatch, then submits it with sbatch. The job checkpoints and requeues itself "
       "on the warning signal before its time limit and on preemption (SIGTERM), and resumes from "
       "the latest checkpoint. Each option below may also be set in the config's [slurm] section; "
-      "the flag wins");
+      "the flag wins. Evaluation sweeps as job arrays (submit-eval) are not offered yet: they "
+      "wait for `vdit eval`");
   options.add_options()("help,h", "show this help")(
       "run-dir", po::value(&request.run_dir), "the run folder (required)")(
       "set", po::value(&request.overrides)->composing(),
