@@ -94,7 +94,11 @@ int finish_job_start(const FinishRequest& request) {
   const std::optional<JobInfo> job = this_job(job_id);
 
   StopFacts facts;
-  facts.exit_code = task_exit ? task_exit->exit_code : request.launcher_status;
+  // No record: the coordinator never ran to its end (the launch failed, or its task was killed),
+  // whatever the launcher says: a failure, never "finished".
+  facts.exit_code = task_exit                            ? task_exit->exit_code
+                    : request.launcher_status != kExitOk ? request.launcher_status
+                                                         : kExitRuntimeError;
   facts.cancel_requested = records.cancelled().count(job_id) != 0 ||
                            (job && job->state.find("CANCELLED") != std::string::npos);
   facts.end_time = end_time_of(job);
@@ -104,8 +108,9 @@ int finish_job_start(const FinishRequest& request) {
   facts.max_requeues = request.max_requeues;
   facts.counted_so_far = records.counted_requeues(chain);
   if (!task_exit) {
-    log(fmt::format("the coordinator left no exit record; using the launcher's exit code {}",
-                    request.launcher_status));
+    log(fmt::format("the coordinator left no exit record (launcher exit code {}): counted as "
+                    "a failure with exit code {}",
+                    request.launcher_status, facts.exit_code));
   } else if (!task_exit->signal.empty()) {
     log(fmt::format("the coordinator's task got SIG{} at {}", task_exit->signal,
                     task_exit->signal_time));

@@ -9,7 +9,7 @@ namespace vdit::slurm {
 
 struct FinishRequest {
   std::string run_dir;
-  int launcher_status = 0;  // srun's / mpirun's exit code: used when the exit file is missing
+  int launcher_status = 0;  // srun's / mpirun's exit code: shown when the exit file is missing
   std::string exit_file;    // written by the coordinator's `vdit slurm task`
   int64_t chain = 0;
   std::string signal = "USR2";
