@@ -30,6 +30,12 @@ const std::map<std::string, Subcommand>& subcommands() {
         "FID / FVD / KID / CLIP score of videos, shards or features; sweep a run's checkpoints"}},
       {"plot",
        {vdit::cli::run_plot, "draw a run's metrics.jsonl as an SVG (loss, samples/s, stages)"}},
+      {"submit",
+       {vdit::cli::run_submit,
+        "submit a training run to Slurm (requeued on time limit and preemption)"}},
+      {"status", {vdit::cli::run_status, "a run's Slurm jobs and progress"}},
+      {"cancel", {vdit::cli::run_cancel, "cancel a run's Slurm jobs (--graceful: save first)"}},
+      {"slurm", {vdit::cli::run_slurm, "task | finish: steps of the job script vdit submit writes"}},
   };
   return table;
 }

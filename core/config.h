@@ -242,6 +242,49 @@ struct CurriculumConfig {
   }
 };
 
+// How `vdit submit` asks Slurm for the job (slurm/, README "Running on Slurm"). `vdit train`
+// ignores this section; each field may also be given as the `vdit submit` flag of the same name
+// (`gpus_per_node` <-> `--gpus-per-node`), and the flag wins.
+struct SlurmConfig {
+  int64_t nodes = 1;
+  int64_t gpus_per_node = 0;     // 0 = CPU workers
+  int64_t workers_per_node = 0;  // worker tasks per node; 0 = gpus_per_node, or 1 without GPUs
+  int64_t cpus_per_worker = 1;   // CPUs per task (the coordinator task gets as many)
+  // Time limit in Slurm's syntax (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS); empty = the
+  // partition's default.
+  std::string time;
+  std::string partition;   // empty = the cluster's default partition
+  std::string account;     // empty = the user's default account
+  std::string qos;         // empty = the default QOS
+  std::string constraint;  // node features, e.g. "a100&ib"; empty = any node
+  // The warning Slurm sends signal_lead seconds before the time limit: USR2 or USR1 (some NCCL
+  // versions catch USR1 for their own debugging, NVIDIA/nccl#704).
+  std::string signal = "USR2";
+  int64_t signal_lead = 120;
+  // Requeues after a time limit, per submission; preemptions are requeued without counting.
+  int64_t max_requeues = 3;
+  std::string launcher = "srun";  // "srun" or "mpirun" (started inside the allocation)
+  std::string srun_mpi = "pmix";  // srun --mpi plugin (the one OpenMPI was built for)
+
+  template <class V>
+  void visit(V& v) {
+    v("nodes", nodes);
+    v("gpus_per_node", gpus_per_node);
+    v("workers_per_node", workers_per_node);
+    v("cpus_per_worker", cpus_per_worker);
+    v("time", time);
+    v("partition", partition);
+    v("account", account);
+    v("qos", qos);
+    v("constraint", constraint);
+    v("signal", signal);
+    v("signal_lead", signal_lead);
+    v("max_requeues", max_requeues);
+    v("launcher", launcher);
+    v("srun_mpi", srun_mpi);
+  }
+};
+
 struct RunConfig {
   ModelConfig model;
   DiffusionConfig diffusion;
@@ -251,6 +294,7 @@ struct RunConfig {
   DataConfig data;
   CheckpointConfig checkpoint;
   CurriculumConfig curriculum;
+  SlurmConfig slurm;
   std::string source;  // the file it was read from (for messages); not a TOML field
 
   template <class V>
@@ -263,6 +307,7 @@ struct RunConfig {
     v("data", data);
     v("checkpoint", checkpoint);
     v("curriculum", curriculum);
+    v("slurm", slurm);
   }
 };
 

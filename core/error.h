@@ -24,7 +24,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitRuntimeError = 1,
   kExitInputError = 2,
-  // The run stopped on SIGUSR1/SIGTERM after saving: the job should be requeued.
+  // The run stopped on SIGUSR1/SIGUSR2/SIGTERM after saving: the job should be requeued.
   kExitRequeue = 75,
 };
 

@@ -240,6 +240,7 @@ TEST_F(TensorBoardWriterTest, StepMetricsBecomeTaggedScalars) {
   m.diffusion_loss = 0.25;
   m.temporal_loss = 0.125;
   m.motion_loss = 0.0625;
+  m.perceptual_loss = 0.03125;
   m.grad_norm = 1.5;
   m.lr = 1e-3;
   m.samples_per_second = 12;
@@ -264,6 +265,7 @@ TEST_F(TensorBoardWriterTest, StepMetricsBecomeTaggedScalars) {
                                                  {"loss/diffusion", 0.25f},
                                                  {"loss/temporal", 0.125f},
                                                  {"loss/motion", 0.0625f},
+                                                 {"loss/perceptual", 0.03125f},
                                                  {"optim/grad_norm", 1.5f},
                                                  {"optim/lr", 1e-3f},
                                                  {"throughput/samples_per_second", 12.f},
