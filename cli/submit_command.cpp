@@ -108,11 +108,12 @@ int submit(const SubmitRequest& request) {
   make_shards_absolute(config, request.config_path);
 
   const std::string run_dir = fs::absolute(request.run_dir).lexically_normal().string();
-  // The job script would carry it safely (shell-quoted), but vdit train passes the shard list to
-  // its workers newline-separated, so such a run could not train.
+  // The job script would carry it safely (shell-quoted) and vdit train handles it, but such a
+  // folder has never been run under Slurm here (line-oriented logs and records name it), so it
+  // is refused rather than half-supported.
   if (run_dir.find('\n') != std::string::npos) {
     throw InputError(fmt::format("--run-dir: found a path with a newline ({}), expected one "
-                                 "without: vdit train cannot run in such a folder",
+                                 "without: vdit submit does not support such a folder",
                                  run_dir));
   }
   // RunDirectory::config_path(), spelled out because a dry run must not create the folder

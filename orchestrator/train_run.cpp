@@ -124,17 +124,18 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
   return data::write_synthetic_dataset(synth);
 }
 
-// Rank 0 prepares the run folder and data, then tells the workers the shard list.
+// Rank 0 prepares the run folder and data, then tells the workers the shard list, each path ended
+// by a NUL (the one byte no path holds; a newline may be part of a folder name).
 std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int world_rank) {
   std::string joined;
-  for (const auto& shard : shards) joined += shard + '\n';
+  for (const auto& shard : shards) joined += shard + '\0';
   int64_t size = static_cast<int64_t>(joined.size());
   MPI_Bcast(&size, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
   joined.resize(static_cast<size_t>(size));
   MPI_Bcast(joined.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
   if (world_rank == 0) return shards;
   std::vector<std::string> received;
-  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos;
+  for (size_t start = 0, end; (end = joined.find('\0', start)) != std::string::npos;
        start = end + 1) {
     received.push_back(joined.substr(start, end - start));
   }

@@ -224,8 +224,10 @@ TEST_F(SlurmLive, WarningSignalMidRunRequeuesAndTheResumedRunEqualsAStraightOne)
 
 TEST_F(SlurmLive, TimeLimitRequeuesCountAgainstMaxRequeuesAndZeroEndsTheJob) {
   // --time 1 with a 30 s lead: Slurm's 30 s tick sends the warning within the first half minute.
+  // 1500 steps: more than this tiny run trains in 30 s on a fast machine (~500 measured), so the
+  // warning always comes first; the requeued start then has 10 minutes to finish the rest.
   const fs::path budget = root_ / "budget-1", none = root_ / "budget-0";
-  const fs::path long_run = config("long", 400);
+  const fs::path long_run = config("long", 1500);
   const std::vector<std::string> short_time = {"--time", "1", "--signal-lead", "30"};
   std::vector<std::string> one = short_time, zero = short_time;
   one.insert(one.end(), {"--max-requeues", "1"});
@@ -258,14 +260,15 @@ TEST_F(SlurmLive, TimeLimitRequeuesCountAgainstMaxRequeuesAndZeroEndsTheJob) {
       },
       60, "the time-limit requeue"));
   start_now(id, {"TimeLimit=10"});
-  ASSERT_TRUE(wait_for_state(id, "COMPLETED", 180)) << job_log(budget, id);
+  ASSERT_TRUE(wait_for_state(id, "COMPLETED", 420)) << job_log(budget, id);
   EXPECT_EQ(events(budget).back().outcome, "finished");
   EXPECT_EQ(slurm::JobRecords(budget.string()).counted_requeues(id), 1);
+  EXPECT_NE(job_log(budget, id).find("resumed from"), std::string::npos) << job_log(budget, id);
 }
 
 TEST_F(SlurmLive, StatusShowsTheLiveJobAndGracefulCancelSavesWithoutRequeueing) {
   const fs::path graceful = root_ / "graceful", plain = root_ / "plain";
-  const fs::path long_run = config("long", 400);
+  const fs::path long_run = config("endless", 1000000);  // ends only by cancel, at any speed
   const int64_t id = submit(long_run, graceful);
   const int64_t plain_id = submit(long_run, plain);
   wait_for_training(graceful, 2);
