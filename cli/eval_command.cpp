@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
@@ -96,17 +97,7 @@ bool parse(const Args& args, po::options_description& options, EvalOptions& o, i
   // clang-format on
   po::positional_options_description positional;
   positional.add("input", positional_count);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit eval {} --help)", error.what(), form));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return false;
-  }
+  if (!parse_command_line(args, options, positional, options, "eval " + form)) return false;
   if (static_cast<int>(o.inputs.size()) != positional_count) {
     throw InputError(
         fmt::format("vdit eval {}: found {} input(s), expected {} (see vdit eval {} "

@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
@@ -59,17 +60,8 @@ int run_eval_sweep(const Args& args) {
   // clang-format on
   po::positional_options_description positional;
   positional.add("run", 1);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit eval RUN --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, options, positional, options, "eval RUN");
+  if (!values) return kExitOk;
   if (request.run_dir.empty()) throw InputError("give the run folder: vdit eval RUN ...");
   std::stringstream list(metrics);
   for (std::string metric; std::getline(list, metric, ',');) {

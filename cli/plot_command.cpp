@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "orchestrator/metrics_plot.h"
@@ -25,17 +26,8 @@ int run_plot(const Args& args) {
   // clang-format on
   po::positional_options_description positional;
   positional.add("run", 1);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit plot --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, options, positional, options, "plot");
+  if (!values) return kExitOk;
   if (run_dir.empty()) {
     throw InputError("give the run folder: vdit plot RUN (see vdit plot --help)");
   }

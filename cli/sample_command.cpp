@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "data/motion_track.h"
@@ -34,22 +35,13 @@ int run_sample(const Args& args) {
       "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
                                                 "output folder (default: <run>/samples/step_N)")(
       "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor");
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit sample --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, options, {}, options, "sample");
+  if (!values) return kExitOk;
   if (request.run_dir.empty() == request.checkpoint.empty()) {
     throw InputError("give exactly one of --run DIR or --checkpoint DIR (see vdit sample --help)");
   }
-  if (values.count("steps")) request.steps = values["steps"].as<int64_t>();
-  if (values.count("guidance")) request.guidance = values["guidance"].as<double>();
+  if (values->count("steps")) request.steps = (*values)["steps"].as<int64_t>();
+  if (values->count("guidance")) request.guidance = (*values)["guidance"].as<double>();
   char separator = 0;
   int consumed = 0;
   if (std::sscanf(size.c_str(), "%ld%c%ld%n", &request.height, &separator, &request.width,
@@ -58,7 +50,7 @@ int run_sample(const Args& args) {
       request.width <= 0) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
-  if (values.count("caption") == 0) request.captions = {"a red circle moving right"};
+  if (values->count("caption") == 0) request.captions = {"a red circle moving right"};
   const auto samples = orchestrator::write_samples(request);
   for (const auto& sample : samples) fmt::print("wrote {}\n", sample.gif);
   // Motion as numbers: the foreground centroid of the first and last frame (x right, y down).

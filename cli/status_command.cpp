@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "checkpoints/checkpoint_layout.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "slurm/run_jobs.h"
@@ -139,17 +140,8 @@ int run_status(const Args& args) {
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("run", 1);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit status --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, all, positional, options, "status");
+  if (!values) return kExitOk;
   if (run_dir.empty()) throw InputError("RUN: missing, expected a run folder");
   std::error_code error;
   if (!fs::is_directory(run_dir, error)) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/config_io.h"
 #include "core/config_validate.h"
@@ -177,17 +178,8 @@ int run_submit(const Args& args) {
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("config", 1);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit submit --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, all, positional, options, "submit");
+  if (!values) return kExitOk;
   if (request.config_path.empty()) {
     throw InputError("CONFIG: missing, expected the run config file (see vdit submit --help)");
   }
@@ -196,7 +188,7 @@ int run_submit(const Args& args) {
   }
   for (const auto& [field, help] : slurm_flag_help()) {
     const std::string flag = slurm::flag_of(field).substr(2);
-    if (values.count(flag)) request.flags[field] = values[flag].as<std::string>();
+    if (values->count(flag)) request.flags[field] = (*values)[flag].as<std::string>();
   }
   return submit(request);
 }

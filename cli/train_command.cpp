@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "orchestrator/train_run.h"
@@ -31,17 +32,8 @@ int run_train(const Args& args) {
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("config", 1);
-  po::variables_map values;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
-    po::notify(values);
-  } catch (const po::error& error) {
-    throw InputError(fmt::format("{} (see vdit train --help)", error.what()));
-  }
-  if (values.count("help")) {
-    fmt::print("{}\n", (std::ostringstream() << options).str());
-    return kExitOk;
-  }
+  const auto values = parse_command_line(args, all, positional, options, "train");
+  if (!values) return kExitOk;
   return orchestrator::run_training(request);
 }
 

@@ -19,28 +19,6 @@ namespace fs = std::filesystem;
 
 constexpr size_t kGifsPerCheckpoint = 8;
 
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string base64(const std::string& bytes) {
   static const char* const kAlphabet =
@@ -116,7 +94,7 @@ void write_sweep_report(const std::string& eval_dir, const std::vector<SweepRow>
       "td,th{border:1px solid #ccc;padding:4px 8px} .note{color:#a40} "
       "img{image-rendering:pixelated;width:128px;margin:2px}</style></head><body>\n"
       "<h1>Evaluation</h1>\n";
-  for (const auto& note : notes) html += "<p class=\"note\">" + escape_html(note) + "</p>\n";
+  for (const auto& note : notes) html += "<p class=\"note\">" + orchestrator::escape_xml(note) + "</p>\n";
   html +=
       "<table><tr><th>checkpoint</th><th>step</th><th>stage</th><th>metric</th>"
       "<th>value</th><th>N</th><th>protocol</th><th>detector</th></tr>\n";
@@ -124,8 +102,8 @@ void write_sweep_report(const std::string& eval_dir, const std::vector<SweepRow>
     html += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.6g}</td><td>{}</td><td>{}</td>"
         "<td>{}</td></tr>\n",
-        escape_html(row.checkpoint), row.step, row.stage, escape_html(row.metric), row.value,
-        row.count, escape_html(row.protocol), escape_html(row.detector));
+        orchestrator::escape_xml(row.checkpoint), row.step, row.stage, orchestrator::escape_xml(row.metric), row.value,
+        row.count, orchestrator::escape_xml(row.protocol), orchestrator::escape_xml(row.detector));
   }
   html += "</table>\n<h2>Metrics against step</h2>\n";
   for (const std::string& plot : plots) {
@@ -145,9 +123,9 @@ void write_sweep_report(const std::string& eval_dir, const std::vector<SweepRow>
     }
     std::sort(gifs.begin(), gifs.end());
     if (gifs.size() > kGifsPerCheckpoint) gifs.resize(kGifsPerCheckpoint);
-    html += fmt::format("<h3>{} (step {})</h3>\n<div>", escape_html(row.checkpoint), row.step);
+    html += fmt::format("<h3>{} (step {})</h3>\n<div>", orchestrator::escape_xml(row.checkpoint), row.step);
     for (const auto& gif : gifs) {
-      html += "<img alt=\"" + escape_html(fs::path(gif).filename().string()) +
+      html += "<img alt=\"" + orchestrator::escape_xml(fs::path(gif).filename().string()) +
               "\" src=\"data:image/gif;base64," + base64(read_file(gif)) + "\">";
     }
     html += "</div>\n";

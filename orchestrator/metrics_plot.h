@@ -39,4 +39,7 @@ std::string step_values_svg(const std::vector<StepValue>& rows, const std::strin
 // read_metrics_log(metrics_path) drawn into `svg_path` (its folder is created if missing).
 void write_metrics_plot(const std::string& metrics_path, const std::string& svg_path);
 
+// `text` made safe inside XML and HTML text and attributes: & < > " ' as entities.
+std::string escape_xml(const std::string& text);
+
 }  // namespace vdit::orchestrator

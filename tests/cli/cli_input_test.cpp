@@ -11,25 +11,17 @@
 #include <sstream>
 #include <string>
 
+#include "tests/vdit_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
+using Result = vdit::testing::VditResult;
 
+// In the source tree, so configs/demo.toml is found.
 Result run_vdit(const std::string& arguments) {
-  const std::string log =
-      (fs::temp_directory_path() / fmt::format("vdit_cli_input_test_{}.log", ::getpid())).string();
-  const int status = std::system(
-      fmt::format("cd {} && {} {} > {} 2>&1", VDIT_SOURCE_DIR, VDIT_BINARY, arguments, log)
-          .c_str());
-  std::stringstream output;
-  output << std::ifstream(log).rdbuf();
-  fs::remove(log);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
+  return vdit::testing::run_vdit(arguments, VDIT_SOURCE_DIR);
 }
 
 std::string scratch_dir() {

@@ -12,28 +12,15 @@
 #include "eval/feature_files.h"
 #include "tests/data/media_test_utils.h"
 #include "tests/eval/eval_fixtures.h"
+#include "tests/vdit_command.h"
 
 namespace vdit::eval {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-Result run_vdit(const std::string& arguments) {
-  const std::string log =
-      (fs::temp_directory_path() / ("vdit_eval_test_" + std::to_string(::getpid()) + ".log"))
-          .string();
-  const int status =
-      std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log + " 2>&1").c_str());
-  std::stringstream output;
-  output << std::ifstream(log).rdbuf();
-  fs::remove(log);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
-}
+using Result = testing::VditResult;
+using testing::run_vdit;
 
 // The last line of the output that parses as a JSON object.
 nlohmann::json json_line(const std::string& output) {

@@ -13,28 +13,14 @@
 #include <thread>
 
 #include "checkpoints/checkpoint_reader.h"
+#include "tests/vdit_command.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-Result run_vdit(const std::string& arguments) {
-  // One log per test process: ctest runs the tests of this file in parallel processes.
-  const std::string log =
-      (fs::temp_directory_path() / ("vdit_cli_test_" + std::to_string(::getpid()) + ".log"))
-          .string();
-  const int status =
-      std::system((std::string(VDIT_BINARY) + " " + arguments + " > " + log + " 2>&1").c_str());
-  std::stringstream output;
-  output << std::ifstream(log).rdbuf();
-  fs::remove(log);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
-}
+using Result = vdit::testing::VditResult;
+using vdit::testing::run_vdit;
 
 class TrainCommand : public ::testing::Test {
  protected:
