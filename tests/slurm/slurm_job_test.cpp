@@ -155,9 +155,12 @@ class SlurmLive : public ::testing::Test {
     ASSERT_EQ(sent.exit_code, 0) << sent.err;
   }
 
-  // A requeued job waits ~2 min for its BeginTime; the tests start it at once.
+  // A requeued job waits ~2 min for its BeginTime (CredExpire + 1): slurmd refuses to launch a
+  // job whose credential is not newer, in whole seconds, than the revocation of the job's previous
+  // allocation, and a refused batch launch fails the job. The tests start it 2 s after the
+  // requeue instead: later than the revocation, whichever second the requeue fell in.
   static void start_now(int64_t id, const std::vector<std::string>& more = {}) {
-    std::vector<std::string> args = {"update", "JobId=" + std::to_string(id), "StartTime=now"};
+    std::vector<std::string> args = {"update", "JobId=" + std::to_string(id), "StartTime=now+2"};
     args.insert(args.end(), more.begin(), more.end());
     const CommandResult updated = run_command({"scontrol", args});
     ASSERT_EQ(updated.exit_code, 0) << updated.err;
