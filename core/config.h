@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/patch_geometry.h"
+
 namespace vdit {
 
 struct ModelConfig {
@@ -19,6 +21,7 @@ struct ModelConfig {
   // Spatial patch size p and temporal patch size pt: a token covers pt x p x p pixels.
   int64_t patch_size = 4;
   int64_t patch_frames = 1;
+  PatchSize patch() const { return {patch_frames, patch_size}; }
   int64_t channels = 3;  // 3 for RGB pixels, the latent channels for latent shards
   // Caption condition: "ids" = byte-level caption ids through the built-in text encoder;
   // "embeddings" = precomputed caption embeddings stored in the shards (caption_emb).

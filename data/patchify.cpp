@@ -14,7 +14,7 @@ template <typename Visit>
 void for_each_patch_pixel(const BucketShape& bucket, int64_t channels, const PatchSize& patch,
                           Visit visit) {
   const PatchGrid grid = patch_grid(bucket, patch);
-  const int64_t dim = token_dim(patch, channels);
+  const int64_t dim = patch.token_dim(channels);
   int64_t token_offset = 0;
   for (int64_t gt = 0; gt < grid.frames; ++gt) {
     for (int64_t gh = 0; gh < grid.height; ++gh) {
@@ -22,10 +22,10 @@ void for_each_patch_pixel(const BucketShape& bucket, int64_t channels, const Pat
         int64_t inner = 0;
         for (int64_t dt = 0; dt < patch.frames; ++dt) {
           const int64_t t = gt * patch.frames + dt;
-          for (int64_t dy = 0; dy < patch.pixels; ++dy) {
-            const int64_t y = gh * patch.pixels + dy;
-            for (int64_t dx = 0; dx < patch.pixels; ++dx) {
-              const int64_t x = gw * patch.pixels + dx;
+          for (int64_t dy = 0; dy < patch.size; ++dy) {
+            const int64_t y = gh * patch.size + dy;
+            for (int64_t dx = 0; dx < patch.size; ++dx) {
+              const int64_t x = gw * patch.size + dx;
               const int64_t clip_offset = ((t * bucket.height + y) * bucket.width + x) * channels;
               visit(clip_offset, token_offset + inner);
               inner += channels;

@@ -42,7 +42,7 @@ TokenSpace parse_token_space(const std::string& text, const std::string& where) 
 }
 
 std::string to_string(const PatchSize& patch) {
-  return fmt::format("[{}, {}, {}]", patch.frames, patch.pixels, patch.pixels);
+  return fmt::format("[{}, {}, {}]", patch.frames, patch.size, patch.size);
 }
 
 PatchSize parse_patch_size(const std::string& text, const std::string& where) {
@@ -70,13 +70,13 @@ BucketShape parse_bucket_shape(const std::string& text, const std::string& where
 }
 
 PatchGrid patch_grid(const BucketShape& bucket, const PatchSize& patch) {
-  if (bucket.frames % patch.frames != 0 || bucket.height % patch.pixels != 0 ||
-      bucket.width % patch.pixels != 0) {
+  if (bucket.frames % patch.frames != 0 || bucket.height % patch.size != 0 ||
+      bucket.width % patch.size != 0) {
     throw InputError(fmt::format("bucket {} does not divide into whole patches of {}",
                                  bucket.name(), to_string(patch)));
   }
-  return PatchGrid{bucket.frames / patch.frames, bucket.height / patch.pixels,
-                   bucket.width / patch.pixels};
+  return PatchGrid{bucket.frames / patch.frames, bucket.height / patch.size,
+                   bucket.width / patch.size};
 }
 
 }  // namespace vdit::data

@@ -16,6 +16,8 @@
 #include <string>
 #include <tuple>
 
+#include "core/patch_geometry.h"
+
 namespace vdit::data {
 
 inline constexpr const char* kShardFormat = "vdit-shard";
@@ -32,15 +34,6 @@ std::string to_string(TokenSpace space);
 // Throws InputError naming `where` for anything but "pixel" or "latent".
 TokenSpace parse_token_space(const std::string& text, const std::string& where);
 
-// Patch extent: pt frames by p x p pixels (square spatial patches, as in DiT).
-struct PatchSize {
-  int64_t frames = 1;
-  int64_t pixels = 1;
-  bool operator==(const PatchSize& other) const {
-    return frames == other.frames && pixels == other.pixels;
-  }
-  bool operator!=(const PatchSize& other) const { return !(*this == other); }
-};
 std::string to_string(const PatchSize& patch);  // "[1, 4, 4]"
 // Parses "pt,p,p" (e.g. "1,4,4"); throws InputError naming `where`.
 PatchSize parse_patch_size(const std::string& text, const std::string& where);
@@ -63,17 +56,8 @@ struct BucketShape {
 BucketShape parse_bucket_shape(const std::string& text, const std::string& where);
 
 // The patch grid (T/pt, H/p, W/p) of a bucket: the model's positional embedding uses it.
-struct PatchGrid {
-  int64_t frames = 1;
-  int64_t height = 1;
-  int64_t width = 1;
-  int64_t tokens() const { return frames * height * width; }
-};
 // Throws InputError if the bucket does not divide into whole patches.
 PatchGrid patch_grid(const BucketShape& bucket, const PatchSize& patch);
-inline int64_t token_dim(const PatchSize& patch, int64_t channels) {
-  return patch.frames * patch.pixels * patch.pixels * channels;
-}
 
 // What the root attributes declare: all buckets of a shard share it.
 struct ShardHeader {

@@ -129,7 +129,7 @@ ShardReader ShardReader::open(const std::string& path, const ShardExpectations& 
     const PatchGrid grid = patch_grid(info.shape, header.patch);
     info.tokens_per_sample = checked_product({grid.frames, grid.height, grid.width},
                                              group_name + ": the token count of a sample");
-    info.token_dim = token_dim(header.patch, header.channels);  // checked by read_shard_header
+    info.token_dim = header.patch.token_dim(header.channels);  // checked by read_shard_header
     checked_product({info.tokens_per_sample, info.token_dim},
                     group_name + ": the token values of a sample");
     const H5Handle group(H5_CHECK_INPUT(H5Gopen2(buckets.get(), name.c_str(), H5P_DEFAULT),

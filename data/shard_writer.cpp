@@ -84,7 +84,7 @@ ShardWriter::ShardWriter(ShardWriter&& other) noexcept
 }
 
 ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& header) {
-  if (header.channels < 1 || header.patch.frames < 1 || header.patch.pixels < 1) {
+  if (header.channels < 1 || header.patch.frames < 1 || header.patch.size < 1) {
     throw InputError(fmt::format("{}: invalid shard header: channels {}, patch {}", path,
                                  header.channels, to_string(header.patch)));
   }
@@ -102,8 +102,7 @@ ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& head
   write_int_attributes(root, "version", {kShardVersion});
   write_string_attribute(root, "space", to_string(header.space));
   write_int_attributes(root, "channels", {header.channels});
-  write_int_attributes(root, "patch",
-                       {header.patch.frames, header.patch.pixels, header.patch.pixels});
+  write_int_attributes(root, "patch", {header.patch.frames, header.patch.size, header.patch.size});
   writer.buckets_group_ = H5Handle(
       H5_CHECK(H5Gcreate2(root, kBucketsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context),
       H5Kind::kGroup);
@@ -132,7 +131,7 @@ ShardWriter::BucketDatasets& ShardWriter::bucket_datasets(const BucketShape& buc
   const std::string context = fmt::format("{}: creating bucket {}", partial_path_, bucket.name());
   BucketDatasets datasets;
   datasets.tokens_per_sample = patch_grid(bucket, header_.patch).tokens();
-  const auto dim = static_cast<hsize_t>(token_dim(header_.patch, header_.channels));
+  const auto dim = static_cast<hsize_t>(header_.patch.token_dim(header_.channels));
   const auto tokens = static_cast<hsize_t>(datasets.tokens_per_sample);
   datasets.group = H5Handle(H5_CHECK(H5Gcreate2(buckets_group_.get(), bucket.name().c_str(),
                                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -170,7 +169,7 @@ void ShardWriter::check_sample(const BucketShape& bucket, const BucketDatasets& 
   const std::string where =
       fmt::format("{}: sample {} of bucket {}", partial_path_, datasets.samples, bucket.name());
   const int64_t expected_tokens =
-      datasets.tokens_per_sample * token_dim(header_.patch, header_.channels);
+      datasets.tokens_per_sample * header_.patch.token_dim(header_.channels);
   const bool pixel = header_.space == TokenSpace::kPixel;
   const size_t found_tokens = pixel ? sample.pixel_tokens.size() : sample.latent_tokens.size();
   if (static_cast<int64_t>(found_tokens) != expected_tokens) {

@@ -18,11 +18,11 @@ using namespace vdit::data;
 
 // Pixel shard: two buckets of two samples, caption ids, patch [1, 4, 4], 3 channels.
 void write_pixel_seed(const std::string& path) {
-  const ShardHeader header{TokenSpace::kPixel, 3, PatchSize{1, 4}};
+  const ShardHeader header{TokenSpace::kPixel, 3, vdit::PatchSize{1, 4}};
   ShardWriter writer = ShardWriter::create(path, header);
   for (const BucketShape& bucket : {BucketShape{1, 8, 8}, BucketShape{2, 4, 8}}) {
     const int64_t values =
-        patch_grid(bucket, header.patch).tokens() * token_dim(header.patch, header.channels);
+        patch_grid(bucket, header.patch).tokens() * header.patch.token_dim(header.channels);
     for (int sample = 0; sample < 2; ++sample) {
       ShardSample clip;
       for (int64_t i = 0; i < values; ++i) {
@@ -39,7 +39,7 @@ void write_pixel_seed(const std::string& path) {
 // Latent shard: caption ids and embeddings; `nan_in_second` puts a NaN in sample 1's tokens.
 void write_latent_seed(const std::string& path, bool nan_in_second) {
   const BucketShape bucket{2, 4, 4};
-  ShardWriter writer = ShardWriter::create(path, {TokenSpace::kLatent, 4, PatchSize{1, 2}});
+  ShardWriter writer = ShardWriter::create(path, {TokenSpace::kLatent, 4, vdit::PatchSize{1, 2}});
   for (int sample = 0; sample < 2; ++sample) {
     ShardSample clip;
     for (int i = 0; i < 8 * 16; ++i) clip.latent_tokens.push_back(0.25f * (i % 9) - 1.0f);

@@ -1,8 +1,18 @@
 #include "orchestrator/curriculum.h"
 
+#include <fmt/core.h>
+
+#include "core/config_validate.h"
+
 namespace vdit::orchestrator {
 
-Curriculum::Curriculum(const RunConfig& config) : stages_(config.curriculum.stages) {}
+Curriculum::Curriculum(const RunConfig& config) : stages_(config.curriculum.stages) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    checkpoint_every_.push_back(vdit::checkpoint_every(
+        stages_[i].activation_checkpointing,
+        fmt::format("curriculum.stages[{}].activation_checkpointing", i), config.source));
+  }
+}
 
 int64_t Curriculum::max_total_steps() const {
   int64_t total = 0;

@@ -30,6 +30,8 @@ class Curriculum {
 
   const std::vector<StageConfig>& stages() const { return stages_; }
   const StageConfig& stage() const { return stages_.at(position_.stage); }
+  // The stage's activation checkpointing: recompute every k-th block (0 = none), parsed once.
+  int64_t checkpoint_every() const { return checkpoint_every_.at(position_.stage); }
   const CurriculumPosition& position() const { return position_; }
   void restore(const CurriculumPosition& position) { position_ = position; }
   bool finished() const { return position_.stage >= static_cast<int64_t>(stages_.size()); }
@@ -48,6 +50,7 @@ class Curriculum {
   bool should_advance();
 
   std::vector<StageConfig> stages_;
+  std::vector<int64_t> checkpoint_every_;  // per stage
   CurriculumPosition position_;
   std::string last_advance_reason_;
 };

@@ -53,8 +53,8 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
     const auto [low, high] = caption_id_range(shards, bucket, info.caption_length);
     if (low < 0 || high >= model.caption_vocab) {
       problems.push_back(fmt::format(
-          "{}: caption ids range over [{}, {}], but model.caption_vocab = {} accepts [0, {}]", where,
-          low, high, model.caption_vocab, model.caption_vocab - 1));
+          "{}: caption ids range over [{}, {}], but model.caption_vocab = {} accepts [0, {}]",
+          where, low, high, model.caption_vocab, model.caption_vocab - 1));
     }
     return;
   }
@@ -66,14 +66,13 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
     return;
   }
   if (info.caption_emb_length != model.caption_length) {
-    problems.push_back(fmt::format(
-        "{}: caption_emb hold {} tokens per caption, but model.caption_length = {}", where,
-        info.caption_emb_length, model.caption_length));
+    problems.push_back(
+        fmt::format("{}: caption_emb hold {} tokens per caption, but model.caption_length = {}",
+                    where, info.caption_emb_length, model.caption_length));
   }
   if (info.caption_emb_dim != model.caption_embed_dim) {
-    problems.push_back(fmt::format(
-        "{}: caption_emb are {} wide, but model.caption_embed_dim = {}", where,
-        info.caption_emb_dim, model.caption_embed_dim));
+    problems.push_back(fmt::format("{}: caption_emb are {} wide, but model.caption_embed_dim = {}",
+                                   where, info.caption_emb_dim, model.caption_embed_dim));
   }
 }
 
@@ -81,10 +80,10 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
 void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
                       const std::string& where, std::vector<std::string>& problems) {
   if (config.model.channels != 3) {
-    problems.push_back(fmt::format(
-        "{}: perceptual_weight > 0 needs pixel shards (model.channels = 3), found "
-        "model.channels = {}",
-        where, config.model.channels));
+    problems.push_back(
+        fmt::format("{}: perceptual_weight > 0 needs pixel shards (model.channels = 3), found "
+                    "model.channels = {}",
+                    where, config.model.channels));
   }
   const int64_t patch_frames = bucket.shape.frames / config.model.patch_frames;
   if (patch_frames % config.parallel.sp != 0) {
@@ -108,7 +107,7 @@ PreflightReport run_preflight(const RunConfig& config, const std::vector<std::st
   PreflightReport report;
   data::ShardExpectations expected;
   expected.channels = config.model.channels;
-  expected.patch = data::PatchSize{config.model.patch_frames, config.model.patch_size};
+  expected.patch = config.model.patch();
   std::optional<data::ShardSet> set;
   try {
     set.emplace(data::ShardSet::open(shards, expected));
@@ -120,7 +119,8 @@ PreflightReport run_preflight(const RunConfig& config, const std::vector<std::st
   const auto& stages = config.curriculum.stages;
   for (size_t index = 0; index < stages.size(); ++index) {
     const StageConfig& stage = stages[index];
-    const std::string name = fmt::format("stage {}/{} \"{}\"", index + 1, stages.size(), stage.name);
+    const std::string name =
+        fmt::format("stage {}/{} \"{}\"", index + 1, stages.size(), stage.name);
     if (stage.global_batch % mesh.dp != 0) {
       report.problems.push_back(fmt::format(
           "{}: global_batch = {} does not divide by parallel.dp = {} (each dp rank takes an "

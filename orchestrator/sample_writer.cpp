@@ -54,8 +54,8 @@ struct CheckpointSampler::State {
   checkpoints::LoadedCheckpoint checkpoint;
   RunConfig config;
   CurriculumPosition position;
-  model::PatchSize patch;
-  model::PatchGrid grid;
+  PatchSize patch;
+  PatchGrid grid;
   model::VideoDiT dit{nullptr};
   std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
   diffusion::SampleOptions options;
@@ -77,9 +77,9 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
         s.checkpoint.path, config.model.channels));
   }
   check_sample_against_model(request, config);
-  s.patch = model::PatchSize{config.model.patch_frames, config.model.patch_size};
-  s.grid = model::PatchGrid{request.frames / s.patch.frames, request.height / s.patch.size,
-                            request.width / s.patch.size};
+  s.patch = config.model.patch();
+  s.grid = PatchGrid{request.frames / s.patch.frames, request.height / s.patch.size,
+                     request.width / s.patch.size};
   s.dit = model::VideoDiT(model::video_dit_options(config.model, 0));
   training::load_model_weights(s.dit, s.checkpoint, !request.raw_weights);
   s.dit->eval();
@@ -112,10 +112,10 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  fmt::print("{}", data::caption_truncation_warning(
-                       captions_cut, static_cast<int64_t>(captions.size()),
-                       s.config.model.caption_length,
-                       "the checkpoint's model.caption_length: shorten them"));
+  fmt::print("{}",
+             data::caption_truncation_warning(
+                 captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
+                 "the checkpoint's model.caption_length: shorten them"));
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
@@ -18,6 +19,7 @@
 #include "orchestrator/run_directory.h"
 #include "orchestrator/worker_link.h"
 #include "parallel/mpi_environment.h"
+#include "parallel/parallel_dims.h"
 #include "parallel/process_groups.h"
 #include "worker/worker_engine.h"
 #include "worker/worker_loop.h"
@@ -37,38 +39,46 @@ namespace fs = std::filesystem;
   std::abort();  // MPI_Abort does not return
 }
 
-RunConfig resolve_config(const TrainRequest& request, int workers) {
+// A validated config and its mesh, checked once here and passed down as they are.
+struct ResolvedRun {
+  RunConfig config;
+  parallel::ParallelDims dims;
+};
+
+// The mesh of `config` on `workers` worker ranks; InputError naming the config and the fields.
+parallel::ParallelDims mesh_of(const RunConfig& config, int workers) {
+  const ParallelConfig& p = config.parallel;
+  try {
+    const auto dims = parallel::ParallelDims::create(static_cast<int>(p.dp), static_cast<int>(p.sp),
+                                                     static_cast<int>(p.tp), workers);
+    dims.validate_heads(config.model.num_heads, "model.num_heads");
+    return dims;
+  } catch (const InputError& error) {
+    const int64_t mesh = p.dp * p.sp * p.tp;
+    const std::string how =
+        workers == 1 && mesh != 1
+            ? fmt::format(
+                  "; start it as `mpirun -np {} vdit train ...` (1 coordinator + "
+                  "{} workers)",
+                  mesh + 1, mesh)
+            : "";
+    throw InputError(fmt::format("{}: parallel: {}{}", config.source, error.what(), how));
+  }
+}
+
+ResolvedRun resolve_run(const TrainRequest& request, int workers) {
   RunConfig config = request.config_path.empty()
                          ? parse_run_config("", "<defaults>", request.overrides)
                          : load_run_config(request.config_path, request.overrides);
   resolve_and_validate(config);
-  const ParallelConfig& p = config.parallel;
-  const int64_t mesh = p.dp * p.sp * p.tp;
-  if (mesh != workers) {
-    const std::string how =
-        workers == 1 ? fmt::format(
-                           "; start it as `mpirun -np {} vdit train ...` (1 coordinator + "
-                           "{} workers)",
-                           mesh + 1, mesh)
-                     : "";
-    throw InputError(fmt::format(
-        "{}: parallel: dp({}) x sp({}) x tp({}) = {} worker ranks, but there {} {} worker "
-        "rank{}{}",
-        config.source, p.dp, p.sp, p.tp, mesh, workers == 1 ? "is" : "are", workers,
-        workers == 1 ? "" : "s", how));
-  }
-  if (config.model.num_heads % (p.tp * p.sp) != 0) {
-    throw InputError(
-        fmt::format("{}: model.num_heads = {} must divide by parallel.tp x parallel.sp = {}",
-                    config.source, config.model.num_heads, p.tp * p.sp));
-  }
+  const parallel::ParallelDims dims = mesh_of(config, workers);
   if (config.training.device == "cuda") {
     throw InputError(fmt::format(
         "{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
         "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
         config.source));
   }
-  return config;
+  return {std::move(config), dims};
 }
 
 std::vector<std::string> h5_files_in(const fs::path& folder) {
@@ -111,7 +121,7 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
   synth.out_dir = run.data();
   synth.seed = static_cast<uint64_t>(config.training.seed);
   synth.clips_per_bucket = config.data.synthetic_clips_per_bucket;
-  synth.patch = data::PatchSize{config.model.patch_frames, config.model.patch_size};
+  synth.patch = config.model.patch();
   synth.caption_length = config.model.caption_length;
   if (!config.data.synthetic_buckets.empty()) {
     synth.buckets.clear();
@@ -150,13 +160,15 @@ void check_before_training(const RunConfig& config, const std::vector<std::strin
 }
 
 void print_check_passed(const RunConfig& config) {
-  fmt::print("pre-flight: ok: {} stage{} checked against the data and the mesh; nothing trained "
-             "(--check)\n",
-             config.curriculum.stages.size(), config.curriculum.stages.size() == 1 ? "" : "s");
+  fmt::print(
+      "pre-flight: ok: {} stage{} checked against the data and the mesh; nothing trained "
+      "(--check)\n",
+      config.curriculum.stages.size(), config.curriculum.stages.size() == 1 ? "" : "s");
 }
 
 int run_single_process(const TrainRequest& request, const StopSignals& signals) {
-  const RunConfig config = resolve_config(request, 1);
+  const ResolvedRun resolved = resolve_run(request, 1);
+  const RunConfig& config = resolved.config;
   const RunDirectory run(request.run_dir);
   run.write_config(config);
   const std::vector<std::string> shards = resolve_shards(config, request, run);
@@ -167,7 +179,7 @@ int run_single_process(const TrainRequest& request, const StopSignals& signals) 
   }
   WorkerEngine engine(config, shards, {}, data::DataRank{}, 0);
   InProcessWorkerLink link(engine);
-  return run_coordinator(config, run, request.resume, link, signals);
+  return run_coordinator(config, resolved.dims, run, request.resume, link, signals);
 }
 
 // Under a launcher every phase up to the first step runs on every rank and ends with an agreement
@@ -186,8 +198,10 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     return agree_on_failures(MPI_COMM_WORLD, run_phase(phase), program);
   };
   // 1. Every rank reads and checks the same config and mesh.
-  RunConfig config;
-  if (const int code = agree([&] { config = resolve_config(request, workers); })) return code;
+  std::optional<ResolvedRun> resolved;
+  if (const int code = agree([&] { resolved = resolve_run(request, workers); })) return code;
+  const RunConfig& config = resolved->config;
+  const parallel::ParallelDims& dims = resolved->dims;
   // 2. The coordinator prepares the run folder and the data and runs the pre-flight.
   std::vector<std::string> shards;
   std::optional<RunDirectory> run;
@@ -205,9 +219,6 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     return kExitOk;
   }
   shards = broadcast_shards(std::move(shards), rank);
-  const auto dims = parallel::ParallelDims::create(static_cast<int>(config.parallel.dp),
-                                                   static_cast<int>(config.parallel.sp),
-                                                   static_cast<int>(config.parallel.tp), workers);
   const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
   const double timeout = config.parallel.heartbeat_timeout_s;
   const bool heartbeats = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
@@ -237,7 +248,7 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
             parallel::to_string(mpi.thread_level()));
       }
       MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout, heartbeats);
-      return run_coordinator(config, *run, request.resume, link, signals);
+      return run_coordinator(config, dims, *run, request.resume, link, signals);
     }
     const control::WorkerChannel channel(MPI_COMM_WORLD, groups->worker_rank(), timeout);
     return run_worker_loop(*engine, channel, heartbeats ? timeout / 4 : 0.0, signals);

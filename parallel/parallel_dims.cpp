@@ -14,8 +14,9 @@ ParallelDims ParallelDims::create(int dp, int sp, int tp, int worker_count) {
   // 64-bit product: absurd degrees from a config must not overflow into a false match.
   const int64_t product = int64_t{dp} * sp * tp;
   if (product != worker_count) {
-    throw InputError(
-        fmt::format("{} = {} but there are {} worker ranks", factors, product, worker_count));
+    throw InputError(fmt::format("{} = {} worker ranks, but there {} {} worker rank{}", factors,
+                                 product, worker_count == 1 ? "is" : "are", worker_count,
+                                 worker_count == 1 ? "" : "s"));
   }
   return ParallelDims(dp, sp, tp);
 }

@@ -10,7 +10,7 @@ namespace vdit::parallel {
 // dp x sp x tp = the number of worker ranks. Built only through create(), so a ParallelDims that
 // exists is consistent; every error is a vdit::InputError (the user picked the degrees) whose text
 // names each factor and the rank count, e.g.
-//   "dp(2) x sp(2) x tp(2) = 8 but there are 6 worker ranks".
+//   "dp(2) x sp(2) x tp(2) = 8 worker ranks, but there are 6 worker ranks".
 class ParallelDims {
  public:
   static ParallelDims create(int dp, int sp, int tp, int worker_count);

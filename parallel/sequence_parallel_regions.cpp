@@ -3,36 +3,29 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <utility>
-
 #include "core/error.h"
+#include "parallel/autograd_region_support.h"
 #include "parallel/tensor_parallel_regions.h"
 
 namespace vdit::parallel {
 namespace {
 
+using regions::checked_dim;
+using regions::save_communicator;
+using regions::saved_communicator;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// ctx->saved_data holds IValues only; a capsule carries the communicator to backward.
-struct CommunicatorCapsule : torch::CustomClassHolder {
-  explicit CommunicatorCapsule(Communicator communicator) : communicator(std::move(communicator)) {}
-  Communicator communicator;
-};
-
-// Communicator::all_to_all returns a reshaped view of its receive buffer; a view returned from a
-// custom Function cannot be modified in place later, so the result gets its own storage.
+// Communicator::all_to_all returns a reshaped view of its receive buffer; it gets its own storage.
 torch::Tensor exchange(const torch::Tensor& x, const Communicator& sp, int64_t scatter_dim,
                        int64_t gather_dim) {
-  const torch::Tensor exchanged = sp.all_to_all(x, scatter_dim, gather_dim);
-  return exchanged.is_view() ? exchanged.clone(at::MemoryFormat::Contiguous) : exchanged;
+  return regions::owning(sp.all_to_all(x, scatter_dim, gather_dim));
 }
 
 struct AllToAllSp : torch::autograd::Function<AllToAllSp> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const Communicator& sp,
                                int64_t scatter_dim, int64_t gather_dim) {
-    ctx->saved_data["communicator"] =
-        c10::IValue::make_capsule(c10::make_intrusive<CommunicatorCapsule>(sp));
+    save_communicator(ctx, sp);
     ctx->saved_data["scatter_dim"] = scatter_dim;
     ctx->saved_data["gather_dim"] = gather_dim;
     return exchange(x, sp, scatter_dim, gather_dim);
@@ -40,11 +33,8 @@ struct AllToAllSp : torch::autograd::Function<AllToAllSp> {
   // The exchange is a permutation of elements across ranks; its adjoint is the inverse
   // permutation, the exchange with the two dims swapped.
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
-    const Communicator& sp = c10::static_intrusive_pointer_cast<CommunicatorCapsule>(
-                                 ctx->saved_data.at("communicator").toCapsule())
-                                 ->communicator;
     const torch::Tensor grad =
-        exchange(grad_outputs[0], sp, ctx->saved_data.at("gather_dim").toInt(),
+        exchange(grad_outputs[0], saved_communicator(ctx), ctx->saved_data.at("gather_dim").toInt(),
                  ctx->saved_data.at("scatter_dim").toInt());
     return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
@@ -53,17 +43,14 @@ struct AllToAllSp : torch::autograd::Function<AllToAllSp> {
 struct AllGatherSp : torch::autograd::Function<AllGatherSp> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const Communicator& sp) {
-    ctx->saved_data["communicator"] =
-        c10::IValue::make_capsule(c10::make_intrusive<CommunicatorCapsule>(sp));
+    save_communicator(ctx, sp);
     return sp.all_gather(x.contiguous());
   }
   // The adjoint of "copy my x into slot rank() of every rank's result": sum slot rank() of every
   // rank's gradient.
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
-    const Communicator& sp = c10::static_intrusive_pointer_cast<CommunicatorCapsule>(
-                                 ctx->saved_data.at("communicator").toCapsule())
-                                 ->communicator;
-    return {sp.reduce_scatter_sum(grad_outputs[0].contiguous()), torch::Tensor()};
+    return {saved_communicator(ctx).reduce_scatter_sum(grad_outputs[0].contiguous()),
+            torch::Tensor()};
   }
 };
 
@@ -88,11 +75,8 @@ torch::Tensor all_to_all_sp(const torch::Tensor& x, const Communicator& sp, int6
 
 // The same math as the tp regions; the names differ so a forward reads which group it talks to.
 torch::Tensor gather_from_sp(const torch::Tensor& x, const Communicator& sp, int64_t dim) {
-  if (dim < -x.dim() || dim >= x.dim()) {  // checked here too, so the message names this region
-    throw RuntimeError(fmt::format("gather_from_sp: dim {} is outside shape [{}] (valid: {} .. {})",
-                                   dim, fmt::join(x.sizes(), ", "), -x.dim(), x.dim() - 1));
-  }
-  return gather_from_tp(x, sp, dim);
+  // Checked here too, so the message names this region.
+  return gather_from_tp(x, sp, checked_dim("gather_from_sp", x, dim));
 }
 
 torch::Tensor reduce_from_sp(const torch::Tensor& x, const Communicator& sp) {

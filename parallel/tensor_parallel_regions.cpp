@@ -1,54 +1,20 @@
 #include "parallel/tensor_parallel_regions.h"
 
 #include <fmt/core.h>
-#include <fmt/ranges.h>
-
-#include <string>
-#include <utility>
 
 #include "core/error.h"
+#include "parallel/autograd_region_support.h"
 
 namespace vdit::parallel {
 namespace {
 
+using regions::checked_dim;
+using regions::owning;
+using regions::save_communicator;
+using regions::saved_communicator;
+using regions::shape_of;
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
-
-// ctx->saved_data holds IValues only; a capsule carries the communicator to backward.
-struct CommunicatorCapsule : torch::CustomClassHolder {
-  explicit CommunicatorCapsule(Communicator communicator) : communicator(std::move(communicator)) {}
-  Communicator communicator;
-};
-
-void save_communicator(AutogradContext* ctx, const Communicator& communicator) {
-  ctx->saved_data["communicator"] =
-      c10::IValue::make_capsule(c10::make_intrusive<CommunicatorCapsule>(communicator));
-}
-
-Communicator saved_communicator(AutogradContext* ctx) {
-  return c10::static_intrusive_pointer_cast<CommunicatorCapsule>(
-             ctx->saved_data.at("communicator").toCapsule())
-      ->communicator;
-}
-
-std::string shape_of(const torch::Tensor& tensor) {
-  return fmt::format("[{}]", fmt::join(tensor.sizes(), ", "));
-}
-
-int64_t checked_dim(const char* region, const torch::Tensor& x, int64_t dim) {
-  const int64_t dims = x.dim();
-  if (dim < -dims || dim >= dims) {
-    throw RuntimeError(fmt::format("{}: dim {} is outside shape {} (valid: {} .. {})", region, dim,
-                                   shape_of(x), -dims, dims - 1));
-  }
-  return dim < 0 ? dim + dims : dim;
-}
-
-// A view returned from a custom Function cannot be modified in place later (autograd refuses), so
-// results that are views of a temporary get their own storage.
-torch::Tensor owning(const torch::Tensor& tensor) {
-  return tensor.is_view() ? tensor.clone(at::MemoryFormat::Contiguous) : tensor;
-}
 
 torch::Tensor all_gather_along(const torch::Tensor& x, const Communicator& group, int64_t dim) {
   if (dim == 0) return group.all_gather(x);

@@ -20,12 +20,12 @@ WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> sha
       trainer_(config, torch::kCPU, std::move(parallel)),
       data_rank_(data_rank),
       worker_rank_(worker_rank),
-      writes_weights_(data_rank.dp_rank == 0 && data_rank.sp_rank == 0),
-      writes_checkpoint_(writes_weights_ || trainer_.zero1()) {}
-
-int64_t WorkerEngine::checkpoint_files(const RunConfig& config) {
-  const int64_t replicas = config.parallel.dp * config.parallel.sp;
-  return config.parallel.tp * (config.optimizer.zero1 && replicas > 1 ? replicas : 1);
+      writes_weights_(
+          checkpoints::ShardLayout::writes_weights(data_rank.dp_rank, data_rank.sp_rank)),
+      shard_file_(
+          checkpoints::ShardLayout{data_rank.dp_size, data_rank.sp_size,
+                                   trainer_.parallel().model.tp_size(), config.optimizer.zero1}
+              .file_of(data_rank.dp_rank, data_rank.sp_rank, trainer_.parallel().model.tp.rank())) {
 }
 
 void WorkerEngine::restore(const std::string& checkpoint_folder) {
@@ -44,7 +44,7 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   data::LoaderOptions options;
   options.shard_paths = shards_;
   options.expected.channels = config_.model.channels;
-  options.expected.patch = data::PatchSize{config_.model.patch_frames, config_.model.patch_size};
+  options.expected.patch = config_.model.patch();
   options.filter.frames_min = stage_config.frames_min;
   options.filter.frames_max = stage_config.frames_max;
   options.filter.resolutions = stage_config.resolutions;
@@ -74,18 +74,12 @@ void WorkerEngine::collect(std::optional<checkpoints::ShardWriteResult> result,
   staging_ = std::move(result->tensors);
 }
 
-std::string WorkerEngine::shard_file_name() const {
-  const auto& tp = trainer_.parallel().model.tp;
-  if (writes_weights_) return fmt::format("state-tp{}-of-{}.h5", tp.rank(), tp.size());
-  return fmt::format("optim-dp{}-sp{}-tp{}.h5", data_rank_.dp_rank, data_rank_.sp_rank, tp.rank());
-}
-
 void WorkerEngine::start_save(const control::WorkPlan& plan, control::WorkReport& report) {
-  if (!writes_checkpoint_) return;
+  if (!shard_file_) return;
   const auto started = std::chrono::steady_clock::now();
   // The snapshot runs on the writer thread, overlapping the next step's forward and backward;
   // that step waits for it before its optimizer update (wait_staged in run()).
-  shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder, shard_file_name(),
+  shard_writer_.start(plan.checkpoint_step, plan.checkpoint_folder, *shard_file_,
                       [this, staging = std::move(staging_)]() mutable {
                         return training::snapshot_training_state(trainer_, writes_weights_,
                                                                  std::move(staging));

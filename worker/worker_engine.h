@@ -4,10 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "checkpoints/background_shard_writer.h"
+#include "checkpoints/shard_layout.h"
 #include "core/config.h"
 #include "data/loader.h"
 #include "worker/control/control_messages.h"
@@ -20,11 +22,6 @@ class WorkerEngine {
   // `config` validated, with its curriculum stages resolved; `shards` the run's shard files.
   WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
                training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank);
-
-  // The shard files of one complete checkpoint of this config. The dp 0 / sp 0 rank of each tp
-  // rank writes its pieces of weights, EMA and AdamW state (the other dp and sp ranks hold
-  // copies); under ZeRO-1 every other rank also writes its share of the AdamW state.
-  static int64_t checkpoint_files(const RunConfig& config);
 
   // Loads a checkpoint folder written by any mesh (every worker calls it).
   void restore(const std::string& checkpoint_folder);
@@ -41,7 +38,6 @@ class WorkerEngine {
   // Snapshots this rank's state and, on a writer, starts writing it into the plan's folder (and
   // waits for the write unless checkpoint.async).
   void start_save(const control::WorkPlan& plan, control::WorkReport& report);
-  std::string shard_file_name() const;
   // Copies a finished shard write into the report and keeps its buffers for the next snapshot.
   void collect(std::optional<checkpoints::ShardWriteResult> result, control::WorkReport& report);
 
@@ -50,8 +46,9 @@ class WorkerEngine {
   training::Trainer trainer_;
   data::DataRank data_rank_;
   int32_t worker_rank_;
-  bool writes_weights_;     // dp 0 and sp 0: model and EMA pieces (and its optimizer state)
-  bool writes_checkpoint_;  // writes a shard file: weights, or a ZeRO-1 optimizer share
+  bool writes_weights_;  // dp 0 and sp 0: model and EMA pieces (and its optimizer state)
+  // This rank's file in every checkpoint (checkpoints/shard_layout.h); none: it writes nothing.
+  std::optional<std::string> shard_file_;
   checkpoints::BackgroundShardWriter shard_writer_;
   // The last snapshot's host buffers, reused by the next one (one state copy stays allocated).
   std::vector<checkpoints::TensorRecord> staging_;

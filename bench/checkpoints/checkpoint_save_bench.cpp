@@ -47,7 +47,7 @@ class Bench {
   Bench(const vdit::RunConfig& config, fs::path root)
       : trainer_(config, torch::kCPU), root_(std::move(root)) {
     const auto& options = trainer_.model()->options;
-    input_.grid = vdit::model::PatchGrid{1, 16, 16};
+    input_.grid = vdit::PatchGrid{1, 16, 16};
     input_.tokens = torch::randn({2, input_.grid.tokens(), options.token_dim()});
     input_.timesteps = torch::tensor({10, 500}, torch::kInt64);
     input_.caption = torch::randint(1, 200, {2, options.caption.length}, torch::kInt64);

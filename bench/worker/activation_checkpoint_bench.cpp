@@ -36,12 +36,12 @@ Measurement measure(int64_t checkpoint_every, int64_t tokens_side, int repeats) 
   options.hidden_size = 384;  // DiT-S width, depth 12
   options.depth = 12;
   options.num_heads = 6;
-  options.patch = vdit::model::PatchSize{1, 4};
+  options.patch = vdit::PatchSize{1, 4};
   options.caption = vdit::model::CaptionEncoderOptions{384, 6, 1536, 16, 257, 0, 1};
   options.checkpoint_every = checkpoint_every;
   vdit::model::VideoDiT dit(options);
   vdit::model::DiTInput input;
-  input.grid = vdit::model::PatchGrid{4, tokens_side, tokens_side};
+  input.grid = vdit::PatchGrid{4, tokens_side, tokens_side};
   input.tokens = torch::randn({2, input.grid.tokens(), options.token_dim()});
   input.timesteps = torch::tensor({10, 500}, torch::kInt64);
   input.caption = torch::randint(1, 257, {2, 16}, torch::kInt64);

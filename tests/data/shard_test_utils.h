@@ -44,7 +44,7 @@ inline uint8_t pixel_value(int64_t sample, int64_t value) {
 inline ShardSample pixel_sample(const BucketShape& bucket, const ShardHeader& header,
                                 int64_t sample, int64_t caption_length = 4) {
   const int64_t values =
-      patch_grid(bucket, header.patch).tokens() * token_dim(header.patch, header.channels);
+      patch_grid(bucket, header.patch).tokens() * header.patch.token_dim(header.channels);
   ShardSample result;
   for (int64_t i = 0; i < values; ++i) result.pixel_tokens.push_back(pixel_value(sample, i));
   for (int64_t i = 0; i < caption_length; ++i) {

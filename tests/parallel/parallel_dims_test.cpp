@@ -32,7 +32,7 @@ TEST(ParallelDims, CreateKeepsDegreesWhenProductMatchesWorkers) {
 
 TEST(ParallelDims, CreateNamesEveryFactorWhenProductDiffersFromWorkers) {
   EXPECT_EQ(input_error_of([] { ParallelDims::create(2, 2, 2, 6); }),
-            "dp(2) x sp(2) x tp(2) = 8 but there are 6 worker ranks");
+            "dp(2) x sp(2) x tp(2) = 8 worker ranks, but there are 6 worker ranks");
 }
 
 TEST(ParallelDims, CreateRejectsDegreeWhenBelowOne) {

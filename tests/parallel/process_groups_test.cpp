@@ -144,10 +144,12 @@ TEST(ProcessGroups, CreateThrowsNamedErrorOnEveryRankWhenMeshDoesNotMatchWorkers
     ProcessGroups::create(MPI_COMM_WORLD, for_more_workers);
     FAIL() << "expected vdit::InputError";
   } catch (const InputError& error) {
+    const std::string found = workers == 1
+                                  ? "there is 1 worker rank"
+                                  : "there are " + std::to_string(workers) + " worker ranks";
     EXPECT_EQ(std::string(error.what()), "dp(" + std::to_string(workers + 1) +
                                              ") x sp(1) x tp(1) = " + std::to_string(workers + 1) +
-                                             " but there are " + std::to_string(workers) +
-                                             " worker ranks");
+                                             " worker ranks, but " + found);
   }
   MPI_Barrier(MPI_COMM_WORLD);  // nobody was left inside a split
 }

@@ -32,10 +32,10 @@ constexpr double kMovementTolerance = 1e-4, kRoundingTolerance = 1e-6;
 constexpr double kSgdLearningRate = 0.5;
 
 RunConfig parallel_test_config(const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> overrides = {
-      "model.hidden_size=32", "model.depth=2",         "model.num_heads=4",
-      "model.caption_length=8", "model.mlp_ratio=2.0", "diffusion.content_adaptive=false",
-      "optimizer.lr=1e-3",    "optimizer.ema_decay=0"};
+  std::vector<std::string> overrides = {"model.hidden_size=32", "model.depth=2",
+                                        "model.num_heads=4",    "model.caption_length=8",
+                                        "model.mlp_ratio=2.0",  "diffusion.content_adaptive=false",
+                                        "optimizer.lr=1e-3",    "optimizer.ema_decay=0"};
   overrides.insert(overrides.end(), extra.begin(), extra.end());
   RunConfig config = parse_run_config("", "test.toml", overrides);
   resolve_and_validate(config);
@@ -67,7 +67,7 @@ data::LocalBatch local_batch(int step, int64_t frames, const parallel::MeshCoord
   const auto caption_slice = global.captions.narrow(0, c.dp_rank * per_dp, per_dp).contiguous();
   data::LocalBatch batch;
   batch.bucket = data::BucketShape{frames, kSide * 4, kSide * 4};
-  batch.grid = data::PatchGrid{frames, kSide, kSide};
+  batch.grid = PatchGrid{frames, kSide, kSide};
   batch.batch = per_dp;
   batch.tokens_per_sample_local = per_sp;
   batch.token_begin = c.sp_rank * per_sp;
@@ -119,8 +119,9 @@ TensorMap gathered(Trainer& trainer, bool gradients) {
   TensorMap result;
   for (const auto& item : trainer.model()->named_parameters()) {
     const torch::Tensor local = gradients ? item.value().grad() : item.value().detach();
-    result[item.key()] = model::gather_full_tensor(local.clone(), model::shard_rule_of(item.key()),
-                                                   trainer.parallel().model.tp);
+    result[item.key()] =
+        model::gather_full_tensor(local.clone(), trainer.tensor_parallel_plan().rule_of(item.key()),
+                                  trainer.parallel().model.tp);
   }
   return result;
 }

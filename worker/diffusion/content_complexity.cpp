@@ -32,9 +32,9 @@ torch::Tensor content_complexity(const torch::Tensor& video) {
 }
 
 torch::Tensor content_complexity(const torch::Tensor& tokens, const model::SequenceSlice& slice,
-                                 model::PatchSize patch, int64_t channels) {
+                                 PatchSize patch, int64_t channels) {
   torch::NoGradGuard no_grad;
-  const model::PatchGrid& grid = slice.grid;
+  const PatchGrid& grid = slice.grid;
   const int64_t n = tokens.size(0), local = tokens.size(1);
   const int64_t per_frame = grid.height * grid.width;  // S: the token one frame back is i - S
   const int64_t pt = patch.frames, p = patch.size;
@@ -44,8 +44,8 @@ torch::Tensor content_complexity(const torch::Tensor& tokens, const model::Seque
   const torch::Tensor padded =
       torch::cat({torch::zeros({n, per_frame - halo.size(1), x.size(2)}, x.options()), halo, x}, 1)
           .view({n, per_frame + local, pt, p, p, channels});  // (N, S + L_local, dt, dy, dx, c)
-  const auto tokens_back = [&](int64_t back) {  // token i - back for this rank's i
-    return padded.narrow(1, per_frame - back, local);  // (N, L_local, pt, p, p, C)
+  const auto tokens_back = [&](int64_t back) {                // token i - back for this rank's i
+    return padded.narrow(1, per_frame - back, local);         // (N, L_local, pt, p, p, C)
   };
   const torch::Tensor here = tokens_back(0);
   const auto index =
@@ -63,10 +63,10 @@ torch::Tensor content_complexity(const torch::Tensor& tokens, const model::Seque
         absolute_difference_sum(here.narrow(dim, 0, 1), tokens_back(back).narrow(dim, size - 1, 1));
     return inside + edge * has_neighbour.to(torch::kFloat64);
   };
-  torch::Tensor sums = torch::stack({pairs_along(4, 1, column > 0).sum(1),
-                                     pairs_along(3, grid.width, row > 0).sum(1),
-                                     pairs_along(2, per_frame, frame > 0).sum(1)},
-                                    1);  // (N, 3): sum |dx|, |dy|, |dt| over this rank's pairs
+  torch::Tensor sums = torch::stack(
+      {pairs_along(4, 1, column > 0).sum(1), pairs_along(3, grid.width, row > 0).sum(1),
+       pairs_along(2, per_frame, frame > 0).sum(1)},
+      1);  // (N, 3): sum |dx|, |dy|, |dt| over this rank's pairs
   if (slice.sp.size() > 1) slice.sp.all_reduce_sum(sums);
   const int64_t frames = grid.frames * pt, height = grid.height * p, width = grid.width * p;
   const auto dx = mean_over(sums.select(1, 0), channels * frames * height * (width - 1));

@@ -21,6 +21,6 @@ torch::Tensor content_complexity(const torch::Tensor& video);
 // gets the whole clip's c, equal to content_complexity() of the unpatchified clip up to float
 // rounding. (N,) float64, no gradient. A collective over slice.sp when sp > 1.
 torch::Tensor content_complexity(const torch::Tensor& tokens, const model::SequenceSlice& slice,
-                                 model::PatchSize patch, int64_t channels);
+                                 PatchSize patch, int64_t channels);
 
 }  // namespace vdit::diffusion

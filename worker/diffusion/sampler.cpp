@@ -10,8 +10,7 @@ namespace {
 // Guided model output at x_t for timestep t: the conditional and null-caption passes run as one
 // batch of 2N.
 torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int64_t t,
-                            const torch::Tensor& caption, model::PatchGrid grid,
-                            double guidance_scale) {
+                            const torch::Tensor& caption, PatchGrid grid, double guidance_scale) {
   const int64_t n = x_t.size(0);
   model::DiTInput input;
   input.grid = grid;
@@ -77,8 +76,7 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
 }
 
 torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion,
-                     const torch::Tensor& caption, model::PatchGrid grid,
-                     const SampleOptions& options) {
+                     const torch::Tensor& caption, PatchGrid grid, const SampleOptions& options) {
   const Denoiser denoiser = [&](const torch::Tensor& x_t, int64_t t) {
     return guided_output(dit, x_t, t, caption, grid, options.guidance_scale);
   };

@@ -31,7 +31,6 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
 // caption: (N, Lc) ids or (N, Lc, E) embeddings. Returns clean tokens (N, grid.tokens(),
 // token_dim).
 torch::Tensor sample(model::VideoDiT& dit, const GaussianDiffusion& diffusion,
-                     const torch::Tensor& caption, model::PatchGrid grid,
-                     const SampleOptions& options);
+                     const torch::Tensor& caption, PatchGrid grid, const SampleOptions& options);
 
 }  // namespace vdit::diffusion

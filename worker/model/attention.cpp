@@ -1,12 +1,9 @@
 // Plain softmax attention; LibTorch 1.13 has no fused scaled_dot_product_attention.
 #include "worker/model/attention.h"
 
-#include <torch/nn/functional/linear.h>
-
 #include <cmath>
 
 #include "parallel/sequence_parallel_regions.h"
-#include "parallel/tensor_parallel_regions.h"
 
 namespace vdit::model {
 
@@ -25,52 +22,41 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), -1});
 }
 
-torch::Tensor row_parallel_linear(const torch::Tensor& x, const torch::nn::Linear& linear,
-                                  const parallel::Communicator& tp) {
-  const auto partial = torch::nn::functional::linear(x, linear->weight);  // (.., D) partial sum
-  return parallel::reduce_from_tp(partial, tp) + linear->bias;
-}
-
-SelfAttentionImpl::SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel)
-    : local_heads(num_heads / parallel.tp_size()), parallel(parallel) {
-  const int64_t local_dim = dim / parallel.tp_size();
-  qkv = register_module("qkv", torch::nn::Linear(dim, 3 * local_dim));
-  proj = register_module("proj", torch::nn::Linear(local_dim, dim));
+SelfAttentionImpl::SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext context)
+    : local_heads(num_heads / context.tp_size()), context(context) {
+  qkv = register_module("qkv", ParallelLinear(dim, 3 * dim, column_split(3), context.tp));
+  proj = register_module("proj", ParallelLinear(dim, dim, row_split(), context.tp));
 }
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
   const int64_t n = x.size(0), local_tokens = x.size(1);
-  const auto qkv_out = qkv(parallel::copy_to_tp(x, parallel.tp));  // (N, L/sp, 3 D/tp)
+  const auto qkv_out = qkv(x);  // (N, L/sp, 3 D/tp)
   // (N, L/sp, 3, H/tp, d): the three projections, heads split out
   const auto heads = qkv_out.reshape({n, local_tokens, 3, local_heads, -1});
   auto gather_sequence = [&](const torch::Tensor& t) {  // (N, L/sp, H/tp, d)
-    return parallel::all_to_all_sp(t, parallel.sp, /*scatter_dim=*/2, /*gather_dim=*/1)
+    return parallel::all_to_all_sp(t, context.sp, /*scatter_dim=*/2, /*gather_dim=*/1)
         .transpose(1, 2);  // (N, H/(tp sp), L, d)
   };
   const auto out =
       attention(gather_sequence(heads.select(2, 0)), gather_sequence(heads.select(2, 1)),
                 gather_sequence(heads.select(2, 2)));  // (N, H/(tp sp), L, d)
-  const auto local = parallel::all_to_all_sp(out.transpose(1, 2), parallel.sp, /*scatter_dim=*/1,
+  const auto local = parallel::all_to_all_sp(out.transpose(1, 2), context.sp, /*scatter_dim=*/1,
                                              /*gather_dim=*/2);  // (N, L/sp, H/tp, d)
-  return row_parallel_linear(local.reshape({n, local_tokens, -1}), proj,
-                             parallel.tp);  // (N, L/sp, D)
+  return proj(local.reshape({n, local_tokens, -1}));             // (N, L/sp, D)
 }
 
-CrossAttentionImpl::CrossAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel)
-    : local_heads(num_heads / parallel.tp_size()), parallel(parallel) {
-  const int64_t local_dim = dim / parallel.tp_size();
-  q = register_module("q", torch::nn::Linear(dim, local_dim));
-  kv = register_module("kv", torch::nn::Linear(dim, 2 * local_dim));
-  proj = register_module("proj", torch::nn::Linear(local_dim, dim));
+CrossAttentionImpl::CrossAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext context)
+    : local_heads(num_heads / context.tp_size()) {
+  q = register_module("q", ParallelLinear(dim, dim, column_split(), context.tp));
+  kv = register_module("kv", ParallelLinear(dim, 2 * dim, column_split(2), context.tp));
+  proj = register_module("proj", ParallelLinear(dim, dim, row_split(), context.tp));
 }
 
-torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
-  const auto kv_heads =
-      kv(parallel::copy_to_tp(context, parallel.tp)).chunk(2, -1);  // 2 x (N, Lc, D/tp)
-  const auto out = attention(split_heads(q(parallel::copy_to_tp(x, parallel.tp)), local_heads),
-                             split_heads(kv_heads[0], local_heads),
+torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& caption) {
+  const auto kv_heads = kv(caption).chunk(2, -1);  // 2 x (N, Lc, D/tp)
+  const auto out = attention(split_heads(q(x), local_heads), split_heads(kv_heads[0], local_heads),
                              split_heads(kv_heads[1], local_heads));  // (N, H/tp, L, d)
-  return row_parallel_linear(merge_heads(out), proj, parallel.tp);    // (N, L, D)
+  return proj(merge_heads(out));                                      // (N, L, D)
 }
 
 }  // namespace vdit::model

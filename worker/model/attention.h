@@ -5,10 +5,10 @@
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include "worker/model/parallel_context.h"
+#include "worker/model/parallel_linear.h"
 
 namespace vdit::model {
 
@@ -26,13 +26,13 @@ torch::Tensor merge_heads(const torch::Tensor& x);
 // attention and back after it.
 class SelfAttentionImpl : public torch::nn::Module {
  public:
-  SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel = {});
+  SelfAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext context = {});
   torch::Tensor forward(const torch::Tensor& x);  // (N, L/sp, D) -> (N, L/sp, D)
 
   int64_t local_heads;  // num_heads / tp
-  ParallelContext parallel;
-  torch::nn::Linear qkv{nullptr};   // D -> 3 D/tp, [q | k | v] of the local heads
-  torch::nn::Linear proj{nullptr};  // weight (D, D/tp); bias (D) replicated
+  ParallelContext context;
+  ParallelLinear qkv{nullptr};   // column, 3 blocks: D -> 3 D/tp, [q | k | v] of the local heads
+  ParallelLinear proj{nullptr};  // row: weight (D, D/tp); bias (D) replicated
 };
 TORCH_MODULE(SelfAttention);
 
@@ -40,20 +40,15 @@ TORCH_MODULE(SelfAttention);
 // self-attention. Every sequence-parallel rank has all caption tokens, so sp needs no traffic.
 class CrossAttentionImpl : public torch::nn::Module {
  public:
-  CrossAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext parallel = {});
-  // x (N, L, D) attends to context (N, Lc, D) -> (N, L, D)
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);
+  CrossAttentionImpl(int64_t dim, int64_t num_heads, ParallelContext context = {});
+  // x (N, L, D) attends to the caption tokens (N, Lc, D) -> (N, L, D)
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& caption);
 
   int64_t local_heads;
-  ParallelContext parallel;
-  torch::nn::Linear q{nullptr};     // D -> D/tp
-  torch::nn::Linear kv{nullptr};    // D -> 2 D/tp, [k | v]
-  torch::nn::Linear proj{nullptr};  // weight (D, D/tp); bias replicated
+  ParallelLinear q{nullptr};     // column: D -> D/tp
+  ParallelLinear kv{nullptr};    // column, 2 blocks: D -> 2 D/tp, [k | v]
+  ParallelLinear proj{nullptr};  // row: weight (D, D/tp); bias replicated
 };
 TORCH_MODULE(CrossAttention);
-
-// x W^T summed over tp, then + b: the output side of a row-parallel Linear.
-torch::Tensor row_parallel_linear(const torch::Tensor& x, const torch::nn::Linear& linear,
-                                  const parallel::Communicator& tp);
 
 }  // namespace vdit::model

@@ -8,8 +8,8 @@ namespace vdit::model {
 
 TimestepEmbedderImpl::TimestepEmbedderImpl(int64_t dim, int64_t frequency_dim)
     : frequency_dim(frequency_dim) {
-  fc1 = register_module("fc1", torch::nn::Linear(frequency_dim, dim));
-  fc2 = register_module("fc2", torch::nn::Linear(dim, dim));
+  fc1 = register_module("fc1", ParallelLinear(frequency_dim, dim));
+  fc2 = register_module("fc2", ParallelLinear(dim, dim));
 }
 
 torch::Tensor TimestepEmbedderImpl::forward(const torch::Tensor& timesteps) {
@@ -18,9 +18,9 @@ torch::Tensor TimestepEmbedderImpl::forward(const torch::Tensor& timesteps) {
 
 TextLayerImpl::TextLayerImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden) {
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
-  attn = register_module("attn", SelfAttention(dim, num_heads));
+  attn = register_module("attn", SelfAttention(dim, num_heads, ParallelContext{}));
   norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
-  mlp = register_module("mlp", Mlp(dim, mlp_hidden));
+  mlp = register_module("mlp", Mlp(dim, mlp_hidden, ParallelContext{}));
 }
 
 torch::Tensor TextLayerImpl::forward(const torch::Tensor& x) {
@@ -30,7 +30,7 @@ torch::Tensor TextLayerImpl::forward(const torch::Tensor& x) {
 
 CaptionEncoderImpl::CaptionEncoderImpl(const CaptionEncoderOptions& options) : options(options) {
   if (options.embed_dim > 0) {
-    projection = register_module("projection", torch::nn::Linear(options.embed_dim, options.dim));
+    projection = register_module("projection", ParallelLinear(options.embed_dim, options.dim));
     null_embedding =
         register_parameter("null_embedding", torch::zeros({options.length, options.embed_dim}));
   } else {

@@ -5,7 +5,6 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
@@ -20,12 +19,13 @@ class TimestepEmbedderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& timesteps);  // (N,) -> (N, D)
 
   int64_t frequency_dim;
-  torch::nn::Linear fc1{nullptr};  // frequency_dim -> D
-  torch::nn::Linear fc2{nullptr};  // D -> D
+  ParallelLinear fc1{nullptr};  // replicated: frequency_dim -> D
+  ParallelLinear fc2{nullptr};  // replicated: D -> D
 };
 TORCH_MODULE(TimestepEmbedder);
 
-// One pre-LayerNorm transformer layer of the text encoder.
+// One pre-LayerNorm transformer layer of the text encoder. Every rank runs the text encoder whole:
+// its layers get a one-rank context, so their Linears hold whole tensors.
 class TextLayerImpl : public torch::nn::Module {
  public:
   TextLayerImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden);
@@ -60,7 +60,7 @@ class CaptionEncoderImpl : public torch::nn::Module {
   torch::nn::Embedding token_embedding{nullptr};  // ids mode
   torch::Tensor position_embedding;               // (Lc, D), ids mode
   torch::nn::ModuleList layers{nullptr};          // ids mode
-  torch::nn::Linear projection{nullptr};          // embeddings mode: E -> D
+  ParallelLinear projection{nullptr};             // embeddings mode, replicated: E -> D
   torch::Tensor null_embedding;                   // (Lc, E), embeddings mode
   torch::nn::LayerNorm final_norm{nullptr};
 };

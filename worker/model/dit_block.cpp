@@ -17,17 +17,16 @@ torch::nn::LayerNorm plain_norm(int64_t dim) {
 }  // namespace
 
 DiTBlockImpl::DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden,
-                           ParallelContext parallel) {
+                           ParallelContext context) {
   norm1 = register_module("norm1", plain_norm(dim));
-  attn = register_module("attn", SelfAttention(dim, num_heads, parallel));
+  attn = register_module("attn", SelfAttention(dim, num_heads, context));
   norm_cross = register_module("norm_cross",
                                torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-6)));
-  cross_attn = register_module("cross_attn", CrossAttention(dim, num_heads, parallel));
+  cross_attn = register_module("cross_attn", CrossAttention(dim, num_heads, context));
   norm2 = register_module("norm2", plain_norm(dim));
-  mlp = register_module("mlp", Mlp(dim, mlp_hidden, parallel));
-  adaLN_modulation =
-      register_module("adaLN_modulation",
-                      torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 6 * dim)));
+  mlp = register_module("mlp", Mlp(dim, mlp_hidden, context));
+  adaLN_modulation = register_module(
+      "adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), ParallelLinear(dim, 6 * dim)));
 }
 
 torch::Tensor DiTBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& c,

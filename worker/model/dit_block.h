@@ -4,7 +4,6 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
@@ -19,7 +18,7 @@ torch::Tensor modulate(const torch::Tensor& x, const torch::Tensor& shift,
 
 class DiTBlockImpl : public torch::nn::Module {
  public:
-  DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, ParallelContext parallel = {});
+  DiTBlockImpl(int64_t dim, int64_t num_heads, int64_t mlp_hidden, ParallelContext context = {});
   // x (N, L, D), c (N, D) timestep + pooled caption, context (N, Lc, D) -> (N, L, D)
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& c,
                         const torch::Tensor& context);
@@ -30,7 +29,7 @@ class DiTBlockImpl : public torch::nn::Module {
   CrossAttention cross_attn{nullptr};
   torch::nn::LayerNorm norm2{nullptr};  // no affine
   Mlp mlp{nullptr};
-  torch::nn::Sequential adaLN_modulation{nullptr};  // SiLU, Linear(D, 6D); zero-initialized
+  torch::nn::Sequential adaLN_modulation{nullptr};  // SiLU, replicated Linear(D, 6D); zeroed
 };
 TORCH_MODULE(DiTBlock);
 

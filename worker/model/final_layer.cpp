@@ -10,10 +10,9 @@ FinalLayerImpl::FinalLayerImpl(int64_t dim, int64_t token_dim) {
   norm_final = register_module(
       "norm_final",
       torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).elementwise_affine(false).eps(1e-6)));
-  linear = register_module("linear", torch::nn::Linear(dim, token_dim));
-  adaLN_modulation =
-      register_module("adaLN_modulation",
-                      torch::nn::Sequential(torch::nn::SiLU(), torch::nn::Linear(dim, 2 * dim)));
+  linear = register_module("linear", ParallelLinear(dim, token_dim));
+  adaLN_modulation = register_module(
+      "adaLN_modulation", torch::nn::Sequential(torch::nn::SiLU(), ParallelLinear(dim, 2 * dim)));
 }
 
 torch::Tensor FinalLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& c) {

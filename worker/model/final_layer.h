@@ -4,9 +4,10 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
+
+#include "worker/model/parallel_linear.h"
 
 namespace vdit::model {
 
@@ -17,8 +18,8 @@ class FinalLayerImpl : public torch::nn::Module {
                         const torch::Tensor& c);  // (N, L, D), (N, D) -> (N, L, token_dim)
 
   torch::nn::LayerNorm norm_final{nullptr};
-  torch::nn::Linear linear{nullptr};                // D -> token_dim
-  torch::nn::Sequential adaLN_modulation{nullptr};  // SiLU, Linear(D, 2D)
+  ParallelLinear linear{nullptr};                   // replicated: D -> token_dim
+  torch::nn::Sequential adaLN_modulation{nullptr};  // SiLU, replicated Linear(D, 2D)
 };
 TORCH_MODULE(FinalLayer);
 

@@ -4,21 +4,20 @@
 #pragma once
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include "worker/model/parallel_context.h"
+#include "worker/model/parallel_linear.h"
 
 namespace vdit::model {
 
 class MlpImpl : public torch::nn::Module {
  public:
-  MlpImpl(int64_t dim, int64_t hidden_dim, ParallelContext parallel = {});
+  MlpImpl(int64_t dim, int64_t hidden_dim, ParallelContext context = {});
   torch::Tensor forward(const torch::Tensor& x);  // (N, L, D) -> (N, L, D)
 
-  ParallelContext parallel;
-  torch::nn::Linear fc1{nullptr};  // D -> hidden/tp
-  torch::nn::Linear fc2{nullptr};  // weight (D, hidden/tp); bias replicated
+  ParallelLinear fc1{nullptr};  // column: D -> hidden/tp
+  ParallelLinear fc2{nullptr};  // row: weight (D, hidden/tp); bias replicated
 };
 TORCH_MODULE(Mlp);
 

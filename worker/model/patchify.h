@@ -5,21 +5,9 @@
 
 #include <torch/types.h>
 
+#include "core/patch_geometry.h"
+
 namespace vdit::model {
-
-// The patch grid of one clip: T' = T / pt, H' = H / p, W' = W / p.
-struct PatchGrid {
-  int64_t frames = 1;
-  int64_t height = 1;
-  int64_t width = 1;
-  int64_t tokens() const { return frames * height * width; }
-};
-
-struct PatchSize {
-  int64_t frames = 1;  // pt
-  int64_t size = 1;    // p
-  int64_t token_dim(int64_t channels) const { return frames * size * size * channels; }
-};
 
 // (N, C, T, H, W) -> (N, T'H'W', pt*p*p*C); T, H, W must divide by the patch (checked).
 torch::Tensor patchify(const torch::Tensor& video, PatchSize patch);

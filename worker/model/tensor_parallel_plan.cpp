@@ -2,37 +2,21 @@
 
 namespace vdit::model {
 
-const std::vector<ShardRule>& dit_tensor_parallel_plan() {
-  // Column-parallel projections feed the heads / hidden units a rank owns; the row-parallel
-  // projections after them sum over tp (their biases are replicated and added once after the sum).
-  static const std::vector<ShardRule> plan = {
-      {"attn.qkv.weight", ShardStyle::kColumn, 3},
-      {"attn.qkv.bias", ShardStyle::kColumn, 3},
-      {"attn.proj.weight", ShardStyle::kRow},
-      {"cross_attn.q.weight", ShardStyle::kColumn},
-      {"cross_attn.q.bias", ShardStyle::kColumn},
-      {"cross_attn.kv.weight", ShardStyle::kColumn, 2},
-      {"cross_attn.kv.bias", ShardStyle::kColumn, 2},
-      {"cross_attn.proj.weight", ShardStyle::kRow},
-      {"mlp.fc1.weight", ShardStyle::kColumn},
-      {"mlp.fc1.bias", ShardStyle::kColumn},
-      {"mlp.fc2.weight", ShardStyle::kRow},
-  };
-  return plan;
+TensorParallelPlan::TensorParallelPlan(const torch::nn::Module& model) {
+  for (const auto& item : model.named_modules()) {
+    const auto* linear = item.value()->as<ParallelLinearImpl>();
+    if (linear == nullptr) continue;
+    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
+    if (linear->weight_rule().style != ShardStyle::kReplicated)
+      split_[prefix + "weight"] = linear->weight_rule();
+    if (linear->bias_rule().style != ShardStyle::kReplicated)
+      split_[prefix + "bias"] = linear->bias_rule();
+  }
 }
 
-ShardRule shard_rule_of(const std::string& parameter_name) {
-  if (parameter_name.rfind("blocks.", 0) == 0) {
-    for (const ShardRule& rule : dit_tensor_parallel_plan()) {
-      const std::string suffix = std::string(".") + rule.suffix;
-      if (parameter_name.size() > suffix.size() &&
-          parameter_name.compare(parameter_name.size() - suffix.size(), suffix.size(), suffix) ==
-              0) {
-        return rule;
-      }
-    }
-  }
-  return {"", ShardStyle::kReplicated};
+ShardRule TensorParallelPlan::rule_of(const std::string& parameter_name) const {
+  const auto found = split_.find(parameter_name);
+  return found == split_.end() ? ShardRule{} : found->second;
 }
 
 torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank,
@@ -86,10 +70,11 @@ PiecePlace piece_place(const ShardRule& rule, const std::vector<int64_t>& local_
 void load_shards_from_full(VideoDiT& sharded, const VideoDiT& full, int64_t tp_rank,
                            int64_t tp_size) {
   torch::NoGradGuard no_grad;
+  const TensorParallelPlan plan(*sharded);
   const auto full_parameters = full->named_parameters();
   for (auto& item : sharded->named_parameters()) {
     item.value().copy_(
-        shard_tensor(full_parameters[item.key()], shard_rule_of(item.key()), tp_rank, tp_size));
+        shard_tensor(full_parameters[item.key()], plan.rule_of(item.key()), tp_rank, tp_size));
   }
 }
 

@@ -1,36 +1,34 @@
-// The DiT's tensor-parallel plan as data: which parameter is split how across tp. One function
-// applies it (shard_from_full), one undoes it (gather_full); nothing else in the model knows.
+// The DiT's tensor-parallel plan, derived from its modules: which parameter is split how across tp
+// (declared once, by each ParallelLinear), how a whole tensor is cut into a rank's piece and
+// gathered back, and where a piece sits in the whole tensor a checkpoint stores.
 #pragma once
 
 #include <torch/types.h>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "parallel/communicator.h"
+#include "worker/model/parallel_linear.h"
 #include "worker/model/video_dit.h"
 
 namespace vdit::model {
 
-enum class ShardStyle {
-  kReplicated,  // every tp rank holds the whole tensor
-  kColumn,      // output features (dim 0) split: this rank's rows of W and entries of b
-  kRow,         // input features (dim 1 of W) split: this rank's columns
+// Each parameter's split, read off the model's ParallelLinear modules (their weight and bias
+// rules); every other parameter (norms, embeddings, tables) is replicated.
+class TensorParallelPlan {
+ public:
+  TensorParallelPlan() = default;  // nothing split
+  explicit TensorParallelPlan(const torch::nn::Module& model);
+  ShardRule rule_of(const std::string& parameter_name) const;
+  bool is_split(const std::string& parameter_name) const {
+    return rule_of(parameter_name).style != ShardStyle::kReplicated;
+  }
+
+ private:
+  std::unordered_map<std::string, ShardRule> split_;  // only the split parameters
 };
-
-struct ShardRule {
-  const char* suffix = "";  // parameter name suffix inside a DiT block ("attn.qkv.weight")
-  ShardStyle style = ShardStyle::kReplicated;
-  // kColumn over a fused projection: the dim-0 axis is `blocks` stacked matrices ([q | k | v] = 3)
-  // and each is split separately, so a rank keeps its heads of q, k and v.
-  int64_t blocks = 1;
-};
-
-// The plan for "blocks.<i>.<suffix>"; every other parameter is replicated.
-const std::vector<ShardRule>& dit_tensor_parallel_plan();
-
-// The rule for a parameter name (kReplicated when none matches).
-ShardRule shard_rule_of(const std::string& parameter_name);
 
 // This rank's piece of a full tensor, and the full tensor from every rank's pieces (all-gather).
 torch::Tensor shard_tensor(const torch::Tensor& full, const ShardRule& rule, int64_t rank,

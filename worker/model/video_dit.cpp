@@ -1,7 +1,9 @@
 #include "worker/model/video_dit.h"
 
+#include <fmt/core.h>
 #include <torch/nn/init.h>
 
+#include "core/error.h"
 #include "worker/model/activation_checkpoint.h"
 #include "worker/model/dit_block.h"
 #include "worker/model/position_embedding.h"
@@ -14,7 +16,7 @@ VideoDiTOptions video_dit_options(const ModelConfig& model, int64_t checkpoint_e
   options.depth = model.depth;
   options.num_heads = model.num_heads;
   options.mlp_ratio = model.mlp_ratio;
-  options.patch = PatchSize{model.patch_frames, model.patch_size};
+  options.patch = model.patch();
   options.channels = model.channels;
   options.caption.dim = model.hidden_size;
   options.caption.num_heads = model.num_heads;
@@ -27,16 +29,16 @@ VideoDiTOptions video_dit_options(const ModelConfig& model, int64_t checkpoint_e
   return options;
 }
 
-VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel)
+VideoDiTImpl::VideoDiTImpl(const VideoDiTOptions& options, ParallelContext context)
     : options(options) {
   const int64_t dim = options.hidden_size;
-  x_embedder = register_module("x_embedder", torch::nn::Linear(options.token_dim(), dim));
+  x_embedder = register_module("x_embedder", ParallelLinear(options.token_dim(), dim));
   t_embedder = register_module("t_embedder", TimestepEmbedder(dim));
   caption_encoder = register_module("caption_encoder", CaptionEncoder(options.caption));
-  caption_pool = register_module("caption_pool", torch::nn::Linear(dim, dim));
+  caption_pool = register_module("caption_pool", ParallelLinear(dim, dim));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < options.depth; ++i) {
-    blocks->push_back(DiTBlock(dim, options.num_heads, options.mlp_hidden(), parallel));
+    blocks->push_back(DiTBlock(dim, options.num_heads, options.mlp_hidden(), context));
   }
   final_layer = register_module("final_layer", FinalLayer(dim, options.token_dim()));
   initialize_weights();
@@ -46,7 +48,7 @@ void VideoDiTImpl::initialize_weights() {
   torch::NoGradGuard no_grad;
   // 1. Every Linear: Xavier-uniform weights, zero bias (as the reference transformer layers).
   for (auto& module : modules(/*include_self=*/false)) {
-    if (auto* linear = module->as<torch::nn::Linear>()) {
+    if (auto* linear = module->as<ParallelLinear>()) {
       torch::nn::init::xavier_uniform_(linear->weight);
       if (linear->bias.defined()) torch::nn::init::zeros_(linear->bias);
     }
@@ -66,16 +68,24 @@ void VideoDiTImpl::initialize_weights() {
   }
   // 5. adaLN-Zero: every block's modulation starts at zero, so each block starts as the identity.
   for (const auto& block : *blocks) {
-    auto* modulation = block->as<DiTBlock>()->adaLN_modulation[1]->as<torch::nn::Linear>();
+    auto* modulation = block->as<DiTBlock>()->adaLN_modulation[1]->as<ParallelLinear>();
     torch::nn::init::zeros_(modulation->weight);
     torch::nn::init::zeros_(modulation->bias);
   }
   // 6. Final layer zeroed: the untrained model predicts zeros.
-  auto* final_modulation = final_layer->adaLN_modulation[1]->as<torch::nn::Linear>();
+  auto* final_modulation = final_layer->adaLN_modulation[1]->as<ParallelLinear>();
   torch::nn::init::zeros_(final_modulation->weight);
   torch::nn::init::zeros_(final_modulation->bias);
   torch::nn::init::zeros_(final_layer->linear->weight);
   torch::nn::init::zeros_(final_layer->linear->bias);
+}
+
+void VideoDiTImpl::set_checkpoint_every(int64_t every) {
+  if (every < 0) {
+    throw RuntimeError(
+        fmt::format("activation checkpointing every {} blocks: expected >= 0", every));
+  }
+  options.checkpoint_every = every;
 }
 
 torch::Tensor VideoDiTImpl::forward(const DiTInput& input) {

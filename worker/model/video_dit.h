@@ -4,13 +4,13 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
 #include "core/config.h"
 #include "worker/model/condition_embedders.h"
 #include "worker/model/final_layer.h"
 #include "worker/model/parallel_context.h"
+#include "worker/model/parallel_linear.h"
 #include "worker/model/patchify.h"
 
 namespace vdit::model {
@@ -45,21 +45,22 @@ struct DiTInput {
 
 class VideoDiTImpl : public torch::nn::Module {
  public:
-  // `parallel`: the tp/sp communicators; blocks are tensor/sequence parallel, everything else
+  // `context`: the tp/sp communicators; blocks are tensor/sequence parallel, everything else
   // (embedders, caption encoder, final layer) is replicated on every rank.
-  explicit VideoDiTImpl(const VideoDiTOptions& options, ParallelContext parallel = {});
+  explicit VideoDiTImpl(const VideoDiTOptions& options, ParallelContext context = {});
 
   torch::Tensor forward(const DiTInput& input);  // -> (N, L, token_dim)
 
   // The reference DiT's initialization (see the comment per step in the .cpp).
   void initialize_weights();
+  // Activation checkpointing from the next forward on: every k-th block (0 = none).
+  void set_checkpoint_every(int64_t every);
 
   VideoDiTOptions options;
-  torch::nn::Linear x_embedder{
-      nullptr};  // token_dim -> D: equals a Conv3d with kernel = stride = patch
+  ParallelLinear x_embedder{nullptr};  // token_dim -> D: a Conv3d with kernel = stride = patch
   TimestepEmbedder t_embedder{nullptr};
   CaptionEncoder caption_encoder{nullptr};
-  torch::nn::Linear caption_pool{nullptr};  // mean caption token -> added to the timestep vector
+  ParallelLinear caption_pool{nullptr};  // mean caption token -> added to the timestep vector
   torch::nn::ModuleList blocks{nullptr};
   FinalLayer final_layer{nullptr};
 };

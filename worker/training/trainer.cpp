@@ -5,12 +5,10 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/config_validate.h"
 #include "core/error.h"
 #include "worker/diffusion/content_complexity.h"
 #include "worker/diffusion/counter_noise.h"
 #include "worker/diffusion/timestep_sampling.h"
-#include "worker/model/tensor_parallel_plan.h"
 #include "worker/training/stage_losses.h"
 #include "worker/training/zero_partition.h"
 
@@ -51,12 +49,12 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
       diffusion_(diffusion::NoiseSchedule::from_config(config.diffusion),
                  diffusion::prediction_from_string(config.diffusion.prediction)) {
   torch::manual_seed(config.training.seed);
-  const int64_t checkpoint_every = vdit::checkpoint_every(
-      config.training.activation_checkpointing, "training.activation_checkpointing", config.source);
-  const auto options = model::video_dit_options(config.model, checkpoint_every);
+  // Activation checkpointing comes with each step's plan (the stage's setting).
+  const auto options = model::video_dit_options(config.model, 0);
   const model::VideoDiT whole(options);  // the one-rank model every layout starts from
   model_ = model::VideoDiT(options, parallel_.model);
   model::load_shards_from_full(model_, whole, parallel_.model.tp.rank(), parallel_.model.tp_size());
+  plan_ = model::TensorParallelPlan(*model_);
   model_->to(device_);
   if (parallel_.dp_sp.size() > 1) {
     gradient_reducer_ = std::make_unique<parallel::BucketedAllReducer>(parallel_.dp_sp);
@@ -104,7 +102,6 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
                                            batch.tokens_per_sample_local, batch.token_dim));
   }
   const auto epsilon = torch::stack(noise).to(device_);  // (n, L_local, token_dim)
-  const model::PatchGrid grid{batch.grid.frames, batch.grid.height, batch.grid.width};
   const torch::Tensor complexity =
       config_.diffusion.content_adaptive ? complexity_of(x0, batch) : torch::Tensor();
   const auto alpha_bar = diffusion_.schedule().alpha_bar(t.to(device_), complexity);  // (n,)
@@ -114,7 +111,7 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   input.caption =
       batch_caption(batch, first, count, config_.model.condition == "embeddings").to(device_);
   input.drop_condition = drop.to(device_);
-  input.grid = grid;
+  input.grid = batch.grid;
   input.token_begin = batch.token_begin;
   const auto output = model_->forward(input);  // (n, L_local, token_dim)
 
@@ -154,8 +151,7 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
 }
 
 model::SequenceSlice Trainer::slice_of(const data::LocalBatch& batch) const {
-  return {model::PatchGrid{batch.grid.frames, batch.grid.height, batch.grid.width},
-          batch.token_begin, parallel_.model.sp};
+  return {batch.grid, batch.token_begin, parallel_.model.sp};
 }
 
 torch::Tensor Trainer::perceptual_of(const torch::Tensor& predicted_x0, const torch::Tensor& x0,
@@ -165,12 +161,11 @@ torch::Tensor Trainer::perceptual_of(const torch::Tensor& predicted_x0, const to
     throw InputError(fmt::format(
         "the perceptual loss with parallel.sp = {}: bucket {} gives each sequence-parallel rank "
         "{} tokens, not whole patch-frames of {} tokens",
-        parallel_.model.sp_size(), batch.bucket.name(), batch.tokens_per_sample_local,
-        per_frame));
+        parallel_.model.sp_size(), batch.bucket.name(), batch.tokens_per_sample_local, per_frame));
   }
-  const model::PatchGrid local_grid{batch.tokens_per_sample_local / per_frame, batch.grid.height,
-                                    batch.grid.width};
-  const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
+  const PatchGrid local_grid{batch.tokens_per_sample_local / per_frame, batch.grid.height,
+                             batch.grid.width};
+  const PatchSize patch = config_.model.patch();
   // (n, L_local, token_dim) -> (n, C, T_local, H, W) -> (n T_local, C, H, W) frames in [-1, 1]
   const auto frames = [&](const torch::Tensor& tokens) {
     return model::unpatchify(tokens, local_grid, patch, config_.model.channels)
@@ -181,7 +176,7 @@ torch::Tensor Trainer::perceptual_of(const torch::Tensor& predicted_x0, const to
 }
 
 torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const {
-  const model::PatchSize patch{config_.model.patch_frames, config_.model.patch_size};
+  const PatchSize patch = config_.model.patch();
   return diffusion::content_complexity(x0, slice_of(batch), patch, config_.model.channels);
 }
 
@@ -196,8 +191,7 @@ double Trainer::reduce_and_clip_gradients() {
   if (gradient_reducer_) gradient_reducer_->all_reduce(grads, parallel::Reduction::kAverage);
   for (const auto& item : model_->named_parameters()) {
     const double squares = item.value().grad().pow(2).sum().item<double>();
-    const bool sharded = model::shard_rule_of(item.key()).style != model::ShardStyle::kReplicated;
-    (sharded ? sharded_squares : replicated_squares) += squares;
+    (plan_.is_split(item.key()) ? sharded_squares : replicated_squares) += squares;
   }
   if (parallel_.model.tp_size() > 1) {
     auto total = torch::tensor({sharded_squares}, torch::kFloat64);
@@ -217,7 +211,7 @@ double Trainer::reduce_and_clip_gradients() {
 StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& plan,
                                const std::function<void()>& before_update) {
   const auto start = std::chrono::steady_clock::now();
-  model_->options.checkpoint_every = plan.checkpoint_every;
+  model_->set_checkpoint_every(plan.checkpoint_every);
   model_->train();
   model_->zero_grad();  // every parameter: under ZeRO-1 the optimizer holds only its share
   const int64_t micro =
@@ -235,10 +229,9 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   }
   total.grad_norm = reduce_and_clip_gradients();
   if (parallel_.dp_sp.size() > 1) {
-    auto losses =
-        torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss, total.motion_loss,
-                       total.perceptual_loss},
-                      torch::kFloat64);
+    auto losses = torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss,
+                                 total.motion_loss, total.perceptual_loss},
+                                torch::kFloat64);
     parallel_.dp_sp.all_reduce_avg(losses);
     total.loss = losses[0].item<double>();
     total.diffusion_loss = losses[1].item<double>();

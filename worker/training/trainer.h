@@ -15,6 +15,7 @@
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/parallel_context.h"
 #include "worker/model/sequence_slice.h"
+#include "worker/model/tensor_parallel_plan.h"
 #include "worker/model/video_dit.h"
 #include "worker/training/ema.h"
 
@@ -35,15 +36,15 @@ struct StepPlan {
 // What a worker reports after a step.
 struct StepReport {
   int64_t step = 0;
-  double loss = 0;            // total objective
-  double diffusion_loss = 0;  // MSE to the epsilon / v target
-  double temporal_loss = 0;   // unweighted
-  double motion_loss = 0;     // unweighted
+  double loss = 0;             // total objective
+  double diffusion_loss = 0;   // MSE to the epsilon / v target
+  double temporal_loss = 0;    // unweighted
+  double motion_loss = 0;      // unweighted
   double perceptual_loss = 0;  // unweighted
-  double grad_norm = 0;       // before clipping
-  int64_t samples = 0;        // local samples
-  int64_t tokens = 0;         // local tokens
-  double step_seconds = 0;    // compute only (forward, backward, optimizer)
+  double grad_norm = 0;        // before clipping
+  int64_t samples = 0;         // local samples
+  int64_t tokens = 0;          // local tokens
+  double step_seconds = 0;     // compute only (forward, backward, optimizer)
 };
 
 // The communicators of one worker: the model's tp/sp context and the dp x sp group that averages
@@ -66,6 +67,8 @@ class Trainer {
                         const std::function<void()>& before_update = {});
 
   model::VideoDiT& model() { return model_; }
+  // Which of this rank's parameters are tensor-parallel pieces, and how (read off the model).
+  const model::TensorParallelPlan& tensor_parallel_plan() const { return plan_; }
   const TrainerParallel& parallel() const { return parallel_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   ExponentialMovingAverage* ema() { return ema_.get(); }  // null when optimizer.ema_decay = 0
@@ -103,6 +106,7 @@ class Trainer {
   TrainerParallel parallel_;
   std::unique_ptr<parallel::BucketedAllReducer> gradient_reducer_;
   model::VideoDiT model_{nullptr};
+  model::TensorParallelPlan plan_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<ExponentialMovingAverage> ema_;
   // curriculum.perceptual_network, frozen; null when the run names none.

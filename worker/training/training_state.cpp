@@ -74,7 +74,7 @@ std::vector<checkpoints::TensorRecord> snapshot_training_state(
   const int64_t tp_rank = trainer.parallel().model.tp.rank(),
                 tp_size = trainer.parallel().model.tp_size();
   for (const auto& item : trainer.model()->named_parameters()) {
-    const model::ShardRule rule = model::shard_rule_of(item.key());
+    const model::ShardRule rule = trainer.tensor_parallel_plan().rule_of(item.key());
     auto append = [&](const std::string& name, const torch::Tensor& local,
                       const model::ShardRule& piece_rule) {
       const size_t next = records.size();
@@ -102,7 +102,7 @@ void restore_training_state(Trainer& trainer, const checkpoints::LoadedCheckpoin
                 tp_size = trainer.parallel().model.tp_size();
   size_t index = 0;
   for (auto& item : trainer.model()->named_parameters()) {
-    const model::ShardRule rule = model::shard_rule_of(item.key());
+    const model::ShardRule rule = trainer.tensor_parallel_plan().rule_of(item.key());
     copy_into(item.value(), checkpoint, "model/" + item.key(), rule, tp_rank, tp_size);
     if (trainer.ema() != nullptr) {
       copy_into(trainer.ema()->shadow()[item.key()], checkpoint, "ema/" + item.key(), rule, tp_rank,

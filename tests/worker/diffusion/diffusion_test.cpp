@@ -46,9 +46,9 @@ TEST(ContentComplexity, IsZeroForAConstantVideoAndGrowsWithMotion) {
 TEST(ContentComplexity, FromTokensEqualsTheVideoDefinition) {
   // Patches that are one frame deep and two frames deep, so pairs inside a token and across
   // token edges (left, above, one frame back) are all counted.
-  for (const model::PatchSize patch : {model::PatchSize{1, 4}, model::PatchSize{2, 2}}) {
+  for (const PatchSize patch : {PatchSize{1, 4}, PatchSize{2, 2}}) {
     const auto video = torch::rand({2, 3, 4, 8, 12}) * 0.2;  // (N, C, T, H, W), c below the clamp
-    const model::PatchGrid grid{4 / patch.frames, 8 / patch.size, 12 / patch.size};
+    const PatchGrid grid{4 / patch.frames, 8 / patch.size, 12 / patch.size};
     const auto tokens = model::patchify(video, patch);
     const auto from_tokens = content_complexity(tokens, {grid, 0}, patch, 3);
     EXPECT_TRUE(torch::allclose(from_tokens.to(torch::kFloat32), content_complexity(video), 1e-5))
@@ -58,10 +58,10 @@ TEST(ContentComplexity, FromTokensEqualsTheVideoDefinition) {
 
 TEST(ContentComplexity, FromTokensOfAnImageHasNoFrameTerm) {
   const auto image = torch::rand({1, 3, 1, 8, 8}) * 0.2;
-  const model::PatchSize patch{1, 4};
+  const PatchSize patch{1, 4};
   const auto tokens = model::patchify(image, patch);
   EXPECT_TRUE(torch::allclose(
-      content_complexity(tokens, {model::PatchGrid{1, 2, 2}, 0}, patch, 3).to(torch::kFloat32),
+      content_complexity(tokens, {PatchGrid{1, 2, 2}, 0}, patch, 3).to(torch::kFloat32),
       content_complexity(image), 1e-5));
 }
 
@@ -90,7 +90,7 @@ TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   options.hidden_size = 24;
   options.depth = 1;
   options.num_heads = 2;
-  options.patch = model::PatchSize{1, 4};
+  options.patch = PatchSize{1, 4};
   options.caption = model::CaptionEncoderOptions{24, 2, 96, 4, 257, 0, 1};
   model::VideoDiT dit(options);
   {

@@ -3,19 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "data/caption_tokenizer.h"
+#include "tests/worker/model/tiny_dit_options.h"
 
 namespace vdit::model {
 namespace {
 
-VideoDiTOptions tiny_options() {
-  VideoDiTOptions options;
-  options.hidden_size = 24;
-  options.depth = 2;
-  options.num_heads = 2;
-  options.patch = PatchSize{1, 4};
-  options.caption = CaptionEncoderOptions{24, 2, 96, 8, 257, 0, 1};
-  return options;
-}
+VideoDiTOptions tiny_options() { return testing::tiny_dit_options(); }
 
 DiTInput random_input(PatchGrid grid, const VideoDiTOptions& options, int64_t n = 2) {
   DiTInput input;

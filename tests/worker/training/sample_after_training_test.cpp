@@ -24,7 +24,7 @@ TEST(SampleAfterTraining, DdimReproducesTheOnlyTrainingImage) {
   image.index_put_({0, 2, 0, torch::indexing::Slice(), torch::indexing::Slice(4, 8)}, 1.0f);
   const auto tokens = model::patchify(image, {1, 4}).repeat({8, 1, 1});  // (8, 4, 48)
   data::LocalBatch batch;
-  batch.grid = data::PatchGrid{1, 2, 2};
+  batch.grid = PatchGrid{1, 2, 2};
   batch.batch = 8;
   batch.tokens_per_sample_local = 4;
   batch.token_dim = 48;

@@ -5,7 +5,6 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
-#include "worker/training/lr_schedule.h"
 #include "worker/training/stage_losses.h"
 
 namespace vdit::training {
@@ -24,7 +23,7 @@ RunConfig tiny_config() {
 data::LocalBatch fixed_batch() {
   data::LocalBatch batch;
   batch.bucket = data::BucketShape{2, 8, 8};
-  batch.grid = data::PatchGrid{2, 2, 2};
+  batch.grid = PatchGrid{2, 2, 2};
   batch.batch = 4;
   batch.tokens_per_sample_local = 8;
   batch.token_dim = 48;
@@ -88,27 +87,15 @@ TEST(Trainer, PerceptualStageWithoutANetworkIsAnInputError) {
   EXPECT_THROW(trainer.train_step(fixed_batch(), plan), InputError);
 }
 
-TEST(LrSchedule, WarmsUpLinearlyThenDecaysToTheFloor) {
-  const LrSchedule schedule{1.0, 10, 110, 0.1};
-  EXPECT_DOUBLE_EQ(schedule.at(0), 0.1);
-  EXPECT_DOUBLE_EQ(schedule.at(9), 1.0);
-  EXPECT_DOUBLE_EQ(schedule.at(10), 1.0);
-  EXPECT_NEAR(schedule.at(60), 0.55, 1e-12);  // half-way down the cosine
-  EXPECT_DOUBLE_EQ(schedule.at(110), 0.1);
-  EXPECT_DOUBLE_EQ(schedule.at(500), 0.1);
-}
-
 // 3 patch-frames of 2 x 2 tokens on one rank.
-model::SequenceSlice three_frames() { return {model::PatchGrid{3, 2, 2}, 0}; }
+model::SequenceSlice three_frames() { return {PatchGrid{3, 2, 2}, 0}; }
 
 TEST(StageLosses, VanishForPerfectPredictionAndConstantVelocity) {
   const auto truth = torch::randn({2, 12, 5});  // 3 frames of 4 tokens
-  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.sizes(),
-            (std::vector<int64_t>{2}));
-  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.abs().max().item<float>(),
-            0.0f);
-  EXPECT_GT(stage_losses(truth + torch::randn({2, 12, 5}), truth, three_frames()).temporal
-                .min()
+  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.sizes(), (std::vector<int64_t>{2}));
+  EXPECT_EQ(stage_losses(truth, truth, three_frames()).temporal.abs().max().item<float>(), 0.0f);
+  EXPECT_GT(stage_losses(truth + torch::randn({2, 12, 5}), truth, three_frames())
+                .temporal.min()
                 .item<float>(),
             0.0f);
   // frames 0, 1, 2 at constant velocity: no second difference
@@ -116,7 +103,7 @@ TEST(StageLosses, VanishForPerfectPredictionAndConstantVelocity) {
   const auto linear = torch::cat({frame, frame * 2, frame * 3}, 1);
   EXPECT_NEAR(stage_losses(linear, linear, three_frames()).motion.abs().max().item<float>(), 0.0f,
               1e-10);
-  const model::SequenceSlice two_frames{model::PatchGrid{2, 2, 2}, 0};
+  const model::SequenceSlice two_frames{PatchGrid{2, 2, 2}, 0};
   const auto two = torch::randn({2, 8, 5});
   EXPECT_EQ(stage_losses(two, two, two_frames).motion.abs().max().item<float>(),
             0.0f);  // 2 frames -> 0

@@ -8,6 +8,7 @@
 #include "checkpoints/checkpoint_writer.h"
 #include "core/config_io.h"
 #include "core/config_validate.h"
+#include "tests/worker/model/shape_only_communicator.h"
 
 namespace vdit::training {
 namespace {
@@ -77,12 +78,16 @@ TEST(TrainingState, PiecesOfEveryTpRankReassembleEachTensorExactly) {
   }
   // What each of 2 tensor-parallel ranks would store: its piece of every parameter.
   constexpr int64_t kTp = 2;
+  model::ParallelContext tp_layout;
+  tp_layout.tp = testing::shape_only_communicator(0, kTp);
+  const model::TensorParallelPlan plan(
+      *model::VideoDiT(model::video_dit_options(config.model, 0), tp_layout));
   std::vector<checkpoints::ShardFile> files;
   int64_t split_pieces = 0, fused_pieces = 0;
   for (int64_t rank = 0; rank < kTp; ++rank) {
     checkpoints::ShardFile file{"state-tp" + std::to_string(rank) + "-of-2.h5", {}};
     for (const auto& item : full->named_parameters()) {
-      const model::ShardRule rule = model::shard_rule_of(item.key());
+      const model::ShardRule rule = plan.rule_of(item.key());
       append_piece_record(file.tensors, "model/" + item.key(),
                           model::shard_tensor(item.value(), rule, rank, kTp), rule, rank, kTp);
     }

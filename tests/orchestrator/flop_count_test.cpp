@@ -1,21 +1,21 @@
-#include "worker/model/flop_count.h"
+#include "orchestrator/flop_count.h"
 
 #include <gtest/gtest.h>
 
-namespace vdit::model {
+namespace vdit::orchestrator {
 namespace {
 
 TEST(FlopCount, MatchesAHandCountForATinyConfig) {
   // D = 4, one block, one head, MLP hidden 8, 1x1x1 patches of 1 channel (token_dim 1), L = 3
   // tokens, Lc = 2 caption tokens, no text-encoder layers. A multiply-add is 2 FLOPs.
-  VideoDiTOptions options;
+  model::VideoDiTOptions options;
   options.hidden_size = 4;
   options.depth = 1;
   options.num_heads = 1;
   options.mlp_ratio = 2.0;
   options.patch = PatchSize{1, 1};
   options.channels = 1;
-  options.caption = CaptionEncoderOptions{4, 1, 8, 2, 257, 0, 0};
+  options.caption = model::CaptionEncoderOptions{4, 1, 8, 2, 257, 0, 0};
   const double patch_embed = 2 * 3 * 1 * 4;              // 24
   const double timestep_mlp = 2 * 256 * 4 + 2 * 4 * 4;   // 2080
   const double caption_pool = 2 * 4 * 4;                 // 32
@@ -37,4 +37,4 @@ TEST(FlopCount, MatchesAHandCountForATinyConfig) {
 }
 
 }  // namespace
-}  // namespace vdit::model
+}  // namespace vdit::orchestrator

@@ -4,9 +4,9 @@
 
 #include <torch/types.h>
 
-namespace vdit::training {
+namespace vdit::orchestrator {
 
 // FLOP/s of a 1024 x 1024 fp32 matmul on `device` (best of a few runs after a warm-up).
 double measured_matmul_flops_per_second(torch::Device device);
 
-}  // namespace vdit::training
+}  // namespace vdit::orchestrator

@@ -1,6 +1,6 @@
-#include "worker/model/flop_count.h"
+#include "orchestrator/flop_count.h"
 
-namespace vdit::model {
+namespace vdit::orchestrator {
 namespace {
 
 // y = x W for x (rows, in), W (in, out)
@@ -8,7 +8,7 @@ double linear(double rows, double in, double out) { return 2 * rows * in * out; 
 
 }  // namespace
 
-double forward_flops_per_sample(const VideoDiTOptions& o, int64_t tokens) {
+double forward_flops_per_sample(const model::VideoDiTOptions& o, int64_t tokens) {
   const double L = static_cast<double>(tokens), D = o.hidden_size, H = o.mlp_hidden();
   const double Lc = o.caption.length, token_dim = o.token_dim();
   double flops = linear(L, token_dim, D);        // patch embedding
@@ -32,4 +32,4 @@ double forward_flops_per_sample(const VideoDiTOptions& o, int64_t tokens) {
   return flops;
 }
 
-}  // namespace vdit::model
+}  // namespace vdit::orchestrator

@@ -1,9 +1,9 @@
-#include "worker/training/lr_schedule.h"
+#include "orchestrator/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace vdit::training {
+namespace vdit::orchestrator {
 
 double LrSchedule::at(int64_t step) const {
   if (step < warmup_steps)
@@ -14,4 +14,4 @@ double LrSchedule::at(int64_t step) const {
   return peak * (min_ratio + (1.0 - min_ratio) * cosine);
 }
 
-}  // namespace vdit::training
+}  // namespace vdit::orchestrator

@@ -1,8 +1,8 @@
-#include "worker/training/device_peak.h"
+#include "orchestrator/device_peak.h"
 
 #include <chrono>
 
-namespace vdit::training {
+namespace vdit::orchestrator {
 
 double measured_matmul_flops_per_second(torch::Device device) {
   const int64_t n = 1024;
@@ -21,4 +21,4 @@ double measured_matmul_flops_per_second(torch::Device device) {
   return 2.0 * n * n * n / best_seconds;
 }
 
-}  // namespace vdit::training
+}  // namespace vdit::orchestrator

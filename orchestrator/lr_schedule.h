@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace vdit::training {
+namespace vdit::orchestrator {
 
 struct LrSchedule {
   double peak = 3e-4;
@@ -15,4 +15,4 @@ struct LrSchedule {
   double at(int64_t step) const;
 };
 
-}  // namespace vdit::training
+}  // namespace vdit::orchestrator
