@@ -2,12 +2,14 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <map>
 #include <string>
 
 #include "cli/commands.h"
+#include "core/cpu_runtime.h"
 #include "core/error.h"
 
 namespace {
@@ -35,7 +37,8 @@ const std::map<std::string, Subcommand>& subcommands() {
         "submit a training run to Slurm (requeued on time limit and preemption)"}},
       {"status", {vdit::cli::run_status, "a run's Slurm jobs and progress"}},
       {"cancel", {vdit::cli::run_cancel, "cancel a run's Slurm jobs (--graceful: save first)"}},
-      {"slurm", {vdit::cli::run_slurm, "task | finish: steps of the job script vdit submit writes"}},
+      {"slurm",
+       {vdit::cli::run_slurm, "task | finish: steps of the job script vdit submit writes"}},
   };
   return table;
 }
@@ -50,9 +53,20 @@ void print_usage() {
       int{vdit::kExitRequeue});
 }
 
+// World rank 0 of a launcher (or no launcher): the rank that prints a run's start-up notes.
+bool first_rank() {
+  for (const char* variable : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
+    const char* rank = std::getenv(variable);
+    if (rank != nullptr) return std::string(rank) == "0";
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First: it may re-execute the process (see core/cpu_runtime.h).
+  const std::string runtime_note = vdit::apply_cpu_runtime_settings(argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();
     return argc < 2 ? vdit::kExitInputError : vdit::kExitOk;
@@ -62,6 +76,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "vdit: unknown command '{}'\n", argv[1]);
     print_usage();
     return vdit::kExitInputError;
+  }
+  if (!runtime_note.empty() && found->first == "train" && first_rank()) {
+    fmt::print("{}\n", runtime_note);
   }
   try {
     return found->second.run(vdit::cli::Args(argv + 2, argv + argc));

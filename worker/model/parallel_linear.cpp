@@ -49,6 +49,7 @@ torch::Tensor ParallelLinearImpl::forward(const torch::Tensor& x) {
     case ShardStyle::kColumn:
       return F::linear(parallel::copy_to_tp(x, tp_), weight, bias);  // (..., out/tp)
     case ShardStyle::kRow:
+      if (tp_.size() == 1) break;  // nothing to sum: the bias goes into the matmul
       return parallel::reduce_from_tp(F::linear(x, weight), tp_) + bias;  // (..., out)
     case ShardStyle::kReplicated:
       break;

@@ -34,7 +34,8 @@ inline ShardRule row_split() { return {ShardStyle::kRow, 1}; }
 //   replicated  W (out, in)                   y = x W^T + b
 //   column      W (out/tp, in), b (out/tp)    y = copy_to_tp(x) W^T + b      this rank's outputs
 //   row         W (out, in/tp), b (out)       y = reduce_from_tp(x W^T) + b  x: this rank's inputs
-// A row-parallel bias is replicated and added once, after the sum. Parameters "weight" and "bias"
+// A row-parallel bias is replicated and added once, after the sum (on a one-rank group it goes
+// into the matmul, as every other bias does). Parameters "weight" and "bias"
 // are registered in that order and initialized as torch::nn::Linear does (Kaiming-uniform with
 // a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) over the local shape), drawing the same
 // random numbers, so swapping one for the other changes no value.

@@ -20,9 +20,10 @@ enum Stream : uint64_t { kTimestepStream = 1, kDropStream = 2, kNoiseStream = 3 
 
 torch::Tensor batch_tokens(const data::LocalBatch& batch, int64_t first, int64_t count) {
   const int64_t per_sample = batch.tokens_per_sample_local * batch.token_dim;
+  // A view of the batch, which outlives the step; nothing writes to it.
   return torch::from_blob(const_cast<float*>(batch.tokens.data()) + first * per_sample,
-                          {count, batch.tokens_per_sample_local, batch.token_dim}, torch::kFloat32)
-      .clone();  // (n, L_local, token_dim)
+                          {count, batch.tokens_per_sample_local, batch.token_dim},
+                          torch::kFloat32);  // (n, L_local, token_dim)
 }
 
 torch::Tensor batch_caption(const data::LocalBatch& batch, int64_t first, int64_t count,
@@ -181,24 +182,28 @@ torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalB
 }
 
 double Trainer::reduce_and_clip_gradients() {
-  std::vector<torch::Tensor> grads;
-  double replicated_squares = 0, sharded_squares = 0;
+  std::vector<torch::Tensor> grads, replicated_norms, split_norms;
   for (const auto& item : model_->named_parameters()) {
     if (!item.value().grad().defined())
       item.value().mutable_grad() = torch::zeros_like(item.value());
     grads.push_back(item.value().grad());
   }
   if (gradient_reducer_) gradient_reducer_->all_reduce(grads, parallel::Reduction::kAverage);
+  size_t index = 0;
   for (const auto& item : model_->named_parameters()) {
-    const double squares = item.value().grad().pow(2).sum().item<double>();
-    (plan_.is_split(item.key()) ? sharded_squares : replicated_squares) += squares;
+    // One reduction per tensor, no temporary, no host sync until the total.
+    (plan_.is_split(item.key()) ? split_norms : replicated_norms).push_back(grads[index++].norm());
   }
+  const auto sum_of_squares = [](const std::vector<torch::Tensor>& norms) {
+    if (norms.empty()) return torch::zeros({}, torch::kFloat64);
+    return torch::stack(norms).to(torch::kFloat64).pow(2).sum();  // () float64
+  };
+  auto squares = torch::stack({sum_of_squares(replicated_norms), sum_of_squares(split_norms)});
   if (parallel_.model.tp_size() > 1) {
-    auto total = torch::tensor({sharded_squares}, torch::kFloat64);
-    parallel_.model.tp.all_reduce_sum(total);
-    sharded_squares = total.item<double>();
+    auto split = squares.narrow(0, 1, 1);  // each tp rank holds its pieces of the split ones
+    parallel_.model.tp.all_reduce_sum(split);
   }
-  const double norm = std::sqrt(replicated_squares + sharded_squares);
+  const double norm = std::sqrt(squares.sum().item<double>());
   // The same rule as torch.nn.utils.clip_grad_norm_.
   const double max_norm = config_.optimizer.grad_clip;
   if (max_norm > 0 && norm + 1e-6 > max_norm) {
@@ -213,7 +218,9 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   const auto start = std::chrono::steady_clock::now();
   model_->set_checkpoint_every(plan.checkpoint_every);
   model_->train();
-  model_->zero_grad();  // every parameter: under ZeRO-1 the optimizer holds only its share
+  // Every parameter (under ZeRO-1 the optimizer holds only its share); backward then writes the
+  // first gradient instead of adding it to zeros. reduce_and_clip_gradients() defines the rest.
+  model_->zero_grad(/*set_to_none=*/true);
   const int64_t micro =
       config_.training.micro_batch > 0 ? config_.training.micro_batch : batch.batch;
   StepReport total;
