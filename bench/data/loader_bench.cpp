@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_runtime.h"
 #include "data/loader.h"
 #include "data/synthetic_videos.h"
 
 int main(int argc, char** argv) {
+  // The malloc settings `vdit train` runs with (core/cpu_runtime.h).
+  const std::string runtime_note = vdit::apply_cpu_runtime_settings(argv);
+  if (!runtime_note.empty()) fmt::print("{}\n", runtime_note);
   if (argc < 2) {
     fmt::print(stderr, "usage: {} DIR [batches=200] [global_batch=8] [sp_size=1]\n", argv[0]);
     return 2;

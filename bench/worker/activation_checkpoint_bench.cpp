@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/cpu_runtime.h"
 #include "worker/model/video_dit.h"
 
 namespace {
@@ -77,6 +78,9 @@ Measurement in_child(int64_t checkpoint_every, int64_t tokens_side, int repeats)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The kernels and malloc settings `vdit train` runs with (core/cpu_runtime.h).
+  const std::string runtime_note = vdit::apply_cpu_runtime_settings(argv);
+  if (!runtime_note.empty()) fmt::print("{}\n", runtime_note);
   const int64_t side = argc > 1 ? std::stoll(argv[1]) : 16;  // 4 frames x 16 x 16 = 1024 tokens
   const int repeats = argc > 2 ? std::stoi(argv[2]) : 3;
   torch::set_num_threads(1);
