@@ -43,14 +43,19 @@ def parameters(dim, depth, mlp_ratio):
     return depth * block + 4 * dim * dim + 256 * dim + TOKEN_DIM * dim * 2
 
 
-def forward_flops(dim, depth, mlp_ratio, tokens):
-    hidden, length, lc = dim * mlp_ratio, tokens, CAPTION_TOKENS
+def forward_flops(dim, depth, mlp_ratio, tokens, caption_tokens=CAPTION_TOKENS,
+                  token_dim=TOKEN_DIM):
+    """Forward FLOPs of one sample (multiply-add = 2), as orchestrator/flop_count.cpp counts them
+    for a model without text-encoder layers. Also used by bench/worker/step_vs_python.py."""
+    hidden, length, lc = dim * mlp_ratio, tokens, caption_tokens
     linear = lambda rows, i, o: 2 * rows * i * o  # noqa: E731
     block = (linear(length, dim, 3 * dim) + 4 * length * length * dim + linear(length, dim, dim)
              + linear(length, dim, dim) + linear(lc, dim, 2 * dim) + 4 * length * lc * dim
              + linear(length, dim, dim) + linear(length, dim, hidden) + linear(length, hidden, dim)
              + linear(1, dim, 6 * dim))
-    return depth * block + linear(length, TOKEN_DIM, dim) * 2
+    embed = linear(1, 256, dim) + linear(1, dim, dim) + linear(1, dim, dim)  # t MLP, caption pool
+    return (depth * block + linear(length, token_dim, dim) + embed + linear(1, dim, 2 * dim)
+            + linear(length, dim, token_dim))
 
 
 def step(preset, dp, sp, tp, tokens, global_batch, mfu):

@@ -189,18 +189,11 @@ def timed(function):
 
 
 def training_flops(size):
-    """Model FLOPs of one step (3x forward, multiply-add = 2), as orchestrator/flop_count.cpp."""
+    """Model FLOPs of one step: 3x forward (bench/parallel/scaling_model.py's count)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parallel"))
+    from scaling_model import forward_flops
     dim, depth, _, mlp_ratio = SIZES[size]
-    hidden, length, lc = dim * mlp_ratio, TOKENS, CAPTION
-    linear = lambda rows, i, o: 2 * rows * i * o  # noqa: E731
-    block = (linear(length, dim, 3 * dim) + 4 * length * length * dim + linear(length, dim, dim)
-             + linear(length, dim, dim) + linear(lc, dim, 2 * dim) + 4 * length * lc * dim
-             + linear(length, dim, dim) + linear(length, dim, hidden) + linear(length, hidden, dim)
-             + linear(1, dim, 6 * dim))
-    forward = (linear(length, TOKEN_DIM, dim) + linear(1, 256, dim) + linear(1, dim, dim)
-               + linear(1, dim, dim) + depth * block + linear(1, dim, 2 * dim)
-               + linear(length, dim, TOKEN_DIM))
-    return 3 * BATCH * forward
+    return 3 * BATCH * forward_flops(dim, depth, mlp_ratio, TOKENS, CAPTION, TOKEN_DIM)
 
 
 def python_in_child(size, steps, coretype):
