@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -83,12 +84,13 @@ std::string apply_cpu_runtime_settings(char** argv) {
   setenv(kReplacedCoreVariable, detected->c_str(), 1);
   execv("/proc/self/exe", argv);
   // Only reached when the exec failed: go on with OpenBLAS's choice.
+  const int exec_error = errno;
   unsetenv("OPENBLAS_CORETYPE");
   unsetenv(kReplacedCoreVariable);
   return fmt::format(
       "blas: warning: OpenBLAS runs its {} kernels on a CPU with {}; re-executing "
       "with OPENBLAS_CORETYPE={} failed ({}): set it in the environment",
-      *detected, *better == "SkylakeX" ? "AVX-512" : "AVX2", *better, std::strerror(errno));
+      *detected, *better == "SkylakeX" ? "AVX-512" : "AVX2", *better, std::strerror(exec_error));
 }
 
 }  // namespace vdit

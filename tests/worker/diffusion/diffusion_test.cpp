@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tests/worker/model/tiny_dit_options.h"
 #include "worker/diffusion/content_complexity.h"
 #include "worker/diffusion/counter_noise.h"
 #include "worker/diffusion/gaussian_diffusion.h"
@@ -86,12 +87,9 @@ TEST(TokenNoise, SliceEqualsTheSameRowsOfTheWholeSample) {
 }
 
 TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
-  model::VideoDiTOptions options;
-  options.hidden_size = 24;
+  model::VideoDiTOptions options = testing::tiny_dit_options();
   options.depth = 1;
-  options.num_heads = 2;
-  options.patch = PatchSize{1, 4};
-  options.caption = model::CaptionEncoderOptions{24, 2, 96, 4, 257, 0, 1};
+  options.caption.length = 4;
   model::VideoDiT dit(options);
   {
     torch::NoGradGuard no_grad;

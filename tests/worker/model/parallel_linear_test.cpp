@@ -68,7 +68,10 @@ TEST(TensorParallelPlan, EveryLinearOfTheDiTDeclaresItsSplit) {
           << item.key() << " is a torch::nn::Linear: build it as a ParallelLinear with its style";
       linears += item.value()->as<ParallelLinearImpl>() != nullptr;
     }
-    EXPECT_GE(linears, 2 * 7 + 5);  // per block 7 (qkv, proj, q, kv, proj, fc1, fc2) + adaLN
+    // 2 blocks x (qkv, proj, q, kv, proj, fc1, fc2, adaLN) + x_embedder, t_embedder fc1 and fc2,
+    // caption_pool, final linear and adaLN + the caption side: one text layer's qkv, proj, fc1,
+    // fc2 (ids) or the projection (embeddings).
+    EXPECT_EQ(linears, 2 * 8 + 6 + (embed_dim > 0 ? 1 : 4));
   }
 }
 
