@@ -16,8 +16,8 @@ constexpr int kMaxGap = 64;
 RgbVideo contact_sheet(const std::vector<RgbVideo>& videos, const ContactSheetOptions& options) {
   if (videos.empty()) throw InputError("contact sheet: no videos, expected at least one");
   if (options.scale < 1 || options.scale > kMaxUpscale) {
-    throw InputError(fmt::format("contact sheet scale: found {}, expected 1..{}", options.scale,
-                                 kMaxUpscale));
+    throw InputError(
+        fmt::format("contact sheet scale: found {}, expected 1..{}", options.scale, kMaxUpscale));
   }
   if (options.gap < 0 || options.gap > kMaxGap) {
     throw InputError(
@@ -27,17 +27,19 @@ RgbVideo contact_sheet(const std::vector<RgbVideo>& videos, const ContactSheetOp
   for (size_t i = 0; i < videos.size(); ++i) {
     validate_rgb_video(videos[i], fmt::format("contact sheet video {}", i));
     if (videos[i].height != videos[0].height || videos[i].width != videos[0].width) {
-      throw InputError(fmt::format("contact sheet video {}: {}x{} frames, expected {}x{} as video 0",
-                                   i, videos[i].height, videos[i].width, videos[0].height,
-                                   videos[0].width));
+      throw InputError(
+          fmt::format("contact sheet video {}: {}x{} frames, expected {}x{} as video 0", i,
+                      videos[i].height, videos[i].width, videos[0].height, videos[0].width));
     }
     columns = std::max(columns, videos[i].frames);
   }
   const int cell_height = videos[0].height * options.scale;
   const int cell_width = videos[0].width * options.scale;
   const int rows = static_cast<int>(videos.size());
-  RgbVideo sheet{1, rows * (cell_height + options.gap) + options.gap,
-                 columns * (cell_width + options.gap) + options.gap, {}};
+  RgbVideo sheet{1,
+                 rows * (cell_height + options.gap) + options.gap,
+                 columns * (cell_width + options.gap) + options.gap,
+                 {}};
   sheet.pixels.assign(sheet.frame_bytes(), options.background);
 
   const size_t sheet_row_bytes = static_cast<size_t>(sheet.width) * 3;

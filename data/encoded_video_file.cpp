@@ -20,8 +20,8 @@ void check(int status, const std::string& path, const char* step) {
 void check_all_used(AVDictionary* left, const std::string& path, const char* what) {
   const AVDictionaryEntry* entry = av_dict_get(left, "", nullptr, AV_DICT_IGNORE_SUFFIX);
   if (entry != nullptr) {
-    throw RuntimeError(fmt::format("{}: cannot write video: the {} has no option \"{}\"", path,
-                                   what, entry->key));
+    throw RuntimeError(
+        fmt::format("{}: cannot write video: the {} has no option \"{}\"", path, what, entry->key));
   }
 }
 
@@ -51,7 +51,8 @@ FramePtr allocate_video_frame(AVPixelFormat format, int width, int height,
 EncodedVideoFile::EncodedVideoFile(const EncodedVideoSettings& settings) : settings_(settings) {
   const std::string& path = settings.path;
   output_.path = path;
-  check(avformat_alloc_output_context2(&output_.context, nullptr, settings.muxer.c_str(), path.c_str()),
+  check(avformat_alloc_output_context2(&output_.context, nullptr, settings.muxer.c_str(),
+                                       path.c_str()),
         path, "avformat_alloc_output_context2");
   const AVCodec* encoder = avcodec_find_encoder_by_name(settings.encoder.c_str());
   if (encoder == nullptr) {
@@ -73,6 +74,9 @@ EncodedVideoFile::EncodedVideoFile(const EncodedVideoSettings& settings) : setti
   codec_->color_primaries = settings.primaries;
   codec_->color_trc = settings.transfer;
   codec_->color_range = settings.range;
+  // x264 reports its settings and statistics at the info level: one level lower keeps a
+  // `vdit sample` log readable while its warnings still show (as info).
+  codec_->log_level_offset = AV_LOG_VERBOSE - AV_LOG_INFO;
   codec_->thread_count = 1;  // sample clips are small; one thread keeps the bytes reproducible
   if ((output_.context->oformat->flags & AVFMT_GLOBALHEADER) != 0) {
     codec_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // MP4 keeps the H.264 headers in avcC

@@ -61,7 +61,8 @@ class EncodedVideoFile {
   PacketPtr packet_;
 };
 
-// An empty frame of `format` and size with its buffers allocated. Throws RuntimeError naming `path`.
+// An empty frame of `format` and size with its buffers allocated. Throws RuntimeError naming
+// `path`.
 FramePtr allocate_video_frame(AVPixelFormat format, int width, int height, const std::string& path);
 
 }  // namespace vdit::data

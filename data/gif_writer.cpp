@@ -39,8 +39,7 @@ void validate_options(const RgbVideo& video, const GifOptions& options) {
     throw InputError(fmt::format("GIF delay_cs is {}, expected 0..65535", options.delay_cs));
   }
   if (options.scale < 1 || options.scale > kMaxUpscale) {
-    throw InputError(
-        fmt::format("GIF scale is {}, expected 1..{}", options.scale, kMaxUpscale));
+    throw InputError(fmt::format("GIF scale is {}, expected 1..{}", options.scale, kMaxUpscale));
   }
   const int64_t height = static_cast<int64_t>(video.height) * options.scale;
   const int64_t width = static_cast<int64_t>(video.width) * options.scale;
@@ -61,9 +60,9 @@ PaletteGraph make_palette_graph(int width, int height, int delay_cs, const std::
   PaletteGraph palette;
   palette.graph.reset(avfilter_graph_alloc());
   if (!palette.graph) throw RuntimeError("avfilter_graph_alloc: out of memory");
-  const std::string source_args = fmt::format(
-      "video_size={}x{}:pix_fmt={}:time_base=1/100:pixel_aspect=1/1:frame_rate=100/{}", width,
-      height, static_cast<int>(AV_PIX_FMT_RGB24), std::max(delay_cs, 1));
+  const std::string source_args =
+      fmt::format("video_size={}x{}:pix_fmt={}:time_base=1/100:pixel_aspect=1/1:frame_rate=100/{}",
+                  width, height, static_cast<int>(AV_PIX_FMT_RGB24), std::max(delay_cs, 1));
   check(avfilter_graph_create_filter(&palette.source, avfilter_get_by_name("buffer"), "frames",
                                      source_args.c_str(), nullptr, palette.graph.get()),
         path, "creating the buffer source");
@@ -144,9 +143,10 @@ void write_gif(const std::string& path, const RgbVideo& video, const GifOptions&
     ++written;
   }
   if (written != frames.frames) {
-    throw RuntimeError(fmt::format("{}: cannot write GIF: the palette filters returned {} of {} "
-                                   "frames",
-                                   path, written, frames.frames));
+    throw RuntimeError(
+        fmt::format("{}: cannot write GIF: the palette filters returned {} of {} "
+                    "frames",
+                    path, written, frames.frames));
   }
   file.finish();
 }

@@ -24,10 +24,11 @@ RgbVideo pad_to_even(RgbVideo video) {
     for (int y = 0; y < height; ++y) {
       const uint8_t* source =
           video.frame(t) + static_cast<size_t>(std::min(y, video.height - 1)) * video.width * 3;
-      uint8_t* target = padded.pixels.data() + t * padded.frame_bytes() +
-                        static_cast<size_t>(y) * width * 3;
+      uint8_t* target =
+          padded.pixels.data() + t * padded.frame_bytes() + static_cast<size_t>(y) * width * 3;
       std::copy_n(source, static_cast<size_t>(video.width) * 3, target);
-      if (width > video.width) std::copy_n(source + (video.width - 1) * 3, 3, target + width * 3 - 3);
+      if (width > video.width)
+        std::copy_n(source + (video.width - 1) * 3, 3, target + width * 3 - 3);
     }
   }
   return padded;

@@ -25,8 +25,8 @@ SampleFormats parse_sample_formats(const std::string& list) {
           item, list));
     }
     if (*chosen) {
-      throw InputError(fmt::format("--format: found \"{}\" twice in \"{}\", expected each once",
-                                   item, list));
+      throw InputError(
+          fmt::format("--format: found \"{}\" twice in \"{}\", expected each once", item, list));
     }
     *chosen = true;
     ++count;

@@ -12,7 +12,8 @@ namespace vdit::orchestrator {
 
 // The checks that need no checkpoint: frames and size >= 1, steps >= 1 and a guidance scale in
 // [0, kMaxGuidanceScale] when given, seed >= 0, a known sampler when given, at least one caption,
-// upscale 1..kMaxSampleUpscale, fps 1..kMaxSampleFps. InputError naming the flag, the value found and the value expected.
+// upscale 1..kMaxSampleUpscale, fps 1..kMaxSampleFps. InputError naming the flag, the value found
+// and the value expected.
 void check_sample_flags(const SampleRequest& request);
 
 // Against the checkpoint's (validated) config: frames a multiple of model.patch_frames, height and

@@ -28,15 +28,15 @@ struct SampleRequest {
   std::optional<double> guidance;  // empty: diffusion.guidance_scale
   int64_t seed = 0;                // >= 0 (signed so that a typed -1 is refused, not wrapped)
   bool raw_weights = false;
-  std::string out_dir;  // empty: <run>/samples/step_<N>
+  std::string out_dir;    // empty: <run>/samples/step_<N>
   SampleFormats formats;  // the files of each sample
   int fps = 8;            // frames per second of the GIF and MP4
   int upscale = 4;        // nearest-neighbour upscaling of every image written
 };
 
 struct WrittenSample {
-  std::string name;                // "sample_00"
-  std::string caption;             // as requested
+  std::string name;                     // "sample_00"
+  std::string caption;                  // as requested
   std::string gif;                      // sample_NN.gif; empty unless formats.gif
   std::string mp4;                      // sample_NN.mp4; empty unless formats.mp4
   std::vector<std::string> png_frames;  // sample_NN_frameMMM.png; empty unless formats.png

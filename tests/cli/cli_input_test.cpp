@@ -65,8 +65,9 @@ TEST(SampleCommand, ExitsTwoNamingTheFlagWhenAValueIsOutOfRange) {
   EXPECT_NE(size.output.find("--size: found \"32x32x8\""), std::string::npos) << size.output;
   const Result format = run_vdit(run + " --format gif,webm");
   EXPECT_EQ(format.exit_code, 2) << format.output;
-  EXPECT_NE(format.output.find("--format: found \"webm\" in \"gif,webm\", expected gif, mp4 or png"),
-            std::string::npos)
+  EXPECT_NE(
+      format.output.find("--format: found \"webm\" in \"gif,webm\", expected gif, mp4 or png"),
+      std::string::npos)
       << format.output;
   const Result fps = run_vdit(run + " --fps 0");
   EXPECT_EQ(fps.exit_code, 2) << fps.output;

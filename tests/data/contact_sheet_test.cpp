@@ -15,8 +15,8 @@ RgbVideo numbered_video(int frames, int height, int width, uint8_t blue) {
   for (int t = 0; t < frames; ++t) {
     for (int y = 0; y < height; ++y) {
       for (int x = 0; x < width; ++x) {
-        video.pixels.insert(video.pixels.end(), {static_cast<uint8_t>(t * 40 + x),
-                                                 static_cast<uint8_t>(y * 30), blue});
+        video.pixels.insert(video.pixels.end(),
+                            {static_cast<uint8_t>(t * 40 + x), static_cast<uint8_t>(y * 30), blue});
       }
     }
   }
@@ -33,7 +33,9 @@ TEST(ContactSheet, PlacesFrameTOfSampleIInRowIColumnT) {
   ASSERT_EQ(sheet.frames, 1);
   ASSERT_EQ(sheet.height, 2 * (4 + 1) + 1);
   ASSERT_EQ(sheet.width, 3 * (6 + 1) + 1);
-  auto pixel = [&](int y, int x) { return sheet.frame(0) + (static_cast<size_t>(y) * sheet.width + x) * 3; };
+  auto pixel = [&](int y, int x) {
+    return sheet.frame(0) + (static_cast<size_t>(y) * sheet.width + x) * 3;
+  };
   for (int row = 0; row < 2; ++row) {
     for (int column = 0; column < 3; ++column) {
       for (int y = 0; y < 4; ++y) {
@@ -41,11 +43,11 @@ TEST(ContactSheet, PlacesFrameTOfSampleIInRowIColumnT) {
           const uint8_t* shown = pixel(1 + row * 5 + y, 1 + column * 7 + x);
           const RgbVideo& video = videos[static_cast<size_t>(row)];
           for (int c = 0; c < 3; ++c) {
-            const int expected =
-                column < video.frames ? video.frame(column)[((y / 2) * 3 + x / 2) * 3 + c]
-                                      : options.background;  // sample 1 has no frame 2
-            ASSERT_EQ(shown[c], expected) << "row " << row << " column " << column << " y " << y
-                                          << " x " << x;
+            const int expected = column < video.frames
+                                     ? video.frame(column)[((y / 2) * 3 + x / 2) * 3 + c]
+                                     : options.background;  // sample 1 has no frame 2
+            ASSERT_EQ(shown[c], expected)
+                << "row " << row << " column " << column << " y " << y << " x " << x;
           }
         }
       }
