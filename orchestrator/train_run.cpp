@@ -21,6 +21,7 @@
 #include "parallel/mpi_environment.h"
 #include "parallel/parallel_dims.h"
 #include "parallel/process_groups.h"
+#include "worker/worker_device.h"
 #include "worker/worker_engine.h"
 #include "worker/worker_loop.h"
 
@@ -72,11 +73,10 @@ ResolvedRun resolve_run(const TrainRequest& request, int workers) {
                          : load_run_config(request.config_path, request.overrides);
   resolve_and_validate(config);
   const parallel::ParallelDims dims = mesh_of(config, workers);
+  // Before any rank allocates anything: a CPU-only LibTorch or a machine without a GPU ends the
+  // run here with one message, whatever the rank.
   if (config.training.device == "cuda") {
-    throw InputError(fmt::format(
-        "{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
-        "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
-        config.source));
+    check_device_available(config.training, config.source, probe_cuda());
   }
   return {std::move(config), dims};
 }
@@ -177,7 +177,7 @@ int run_single_process(const TrainRequest& request, const StopSignals& signals) 
     print_check_passed(config);
     return kExitOk;
   }
-  WorkerEngine engine(config, shards, {}, data::DataRank{}, 0);
+  WorkerEngine engine(config, shards, select_worker_device(config), {}, data::DataRank{}, 0);
   InProcessWorkerLink link(engine);
   return run_coordinator(config, resolved.dims, run, request.resume, link, signals);
 }
@@ -219,7 +219,16 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     return kExitOk;
   }
   shards = broadcast_shards(std::move(shards), rank);
-  const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
+  // Each worker takes its device (the coordinator none); CUDA tensors then travel over NCCL.
+  std::optional<torch::Device> device;
+  if (const int code = agree([&] {
+        if (rank != 0) device = select_worker_device(config);
+      })) {
+    return code;
+  }
+  parallel::ProcessGroupsOptions group_options;
+  if (device && device->is_cuda()) group_options.cuda_device = device->index();
+  const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims, group_options);
   const double timeout = config.parallel.heartbeat_timeout_s;
   const bool heartbeats = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
   // 3. Each worker builds its model, optimizer and data loader.
@@ -229,7 +238,7 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
         const auto& coords = groups->coords();
         const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
         engine = std::make_unique<WorkerEngine>(
-            config, shards,
+            config, shards, *device,
             training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()}, data_rank,
             groups->worker_rank());
       })) {

@@ -13,11 +13,11 @@
 namespace vdit {
 
 WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
-                           training::TrainerParallel parallel, data::DataRank data_rank,
-                           int32_t worker_rank)
+                           torch::Device device, training::TrainerParallel parallel,
+                           data::DataRank data_rank, int32_t worker_rank)
     : config_(config),
       shards_(std::move(shards)),
-      trainer_(config, torch::kCPU, std::move(parallel)),
+      trainer_(config, device, std::move(parallel)),
       data_rank_(data_rank),
       worker_rank_(worker_rank),
       writes_weights_(
