@@ -36,9 +36,6 @@ void print_startup_notes(const RunConfig& config, const parallel::ParallelDims& 
                             : "optimizer: zero1 has no effect with {} dp x sp rank\n",
                replicas);
   }
-  if (config.training.precision == "bf16" && config.training.device == "cpu") {
-    fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
-  }
 }
 
 // What the workers do for the step at the curriculum's position.

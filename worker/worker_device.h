@@ -36,7 +36,7 @@ torch::Device choose_worker_device(const TrainingConfig& training, const std::st
                                    const CudaAvailability& cuda, int local_rank);
 
 // "NVIDIA H200" for a CUDA device (as the driver names it), "cpu" for the CPU: the key of the
-// datasheet peak table (orchestrator/device_peak.h).
+// datasheet peak table (worker/device_peak.h).
 std::string device_name(torch::Device device);
 
 // choose_worker_device with probe_cuda() and launcher_local_rank(); on CUDA it also makes the

@@ -8,6 +8,8 @@
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
 #include "core/config_validate.h"
+#include "worker/device_peak.h"
+#include "worker/peak_memory.h"
 #include "worker/training/training_state.h"
 
 namespace vdit {
@@ -17,6 +19,8 @@ WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> sha
                            data::DataRank data_rank, int32_t worker_rank)
     : config_(config),
       shards_(std::move(shards)),
+      device_(device),
+      device_peak_flops_(device_peak_flops(device, config.training.precision)),
       trainer_(config, device, std::move(parallel)),
       data_rank_(data_rank),
       worker_rank_(worker_rank),
@@ -116,6 +120,8 @@ control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
     report.bucket[1] = loaded.batch.bucket.height;
     report.bucket[2] = loaded.batch.bucket.width;
     report.tokens_per_sample = loaded.batch.grid.tokens();
+    report.peak_memory_bytes = peak_memory_bytes(device_).value_or(-1);
+    report.device_peak_flops = device_peak_flops_;
     if (plan.checkpoint_folder[0] != '\0') start_save(plan, report);
   }
   if (report.saved_step < 0) collect(shard_writer_.poll(), report);

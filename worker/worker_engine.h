@@ -44,6 +44,8 @@ class WorkerEngine {
 
   const RunConfig& config_;
   std::vector<std::string> shards_;
+  torch::Device device_;
+  double device_peak_flops_;  // datasheet or measured once at start-up
   training::Trainer trainer_;
   data::DataRank data_rank_;
   int32_t worker_rank_;

@@ -98,6 +98,17 @@ void NcclCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
   });
 }
 
+std::unique_ptr<PendingCollective> NcclCommunicator::start_reduce_sum(const torch::Tensor& tensor,
+                                                                      int root) {
+  check_device(tensor);
+  enqueue([&](cudaStream_t stream) {
+    NCCL_CHECK(ncclReduce(tensor.data_ptr(), tensor.data_ptr(), count(tensor), nccl_type(tensor),
+                          ncclSum, root, comm_.get(), stream));
+  });
+  // Asynchronous to the host already: later compute-stream work waits for it (see enqueue).
+  return finished_collective();
+}
+
 void NcclCommunicator::reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) {
   check_device(input);
   check_device(output);

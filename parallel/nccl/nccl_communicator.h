@@ -31,6 +31,8 @@ class NcclCommunicator final : public CommunicatorBackend {
   int size() const override { return size_; }
 
   void all_reduce_sum(const torch::Tensor& tensor) override;
+  std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor,
+                                                      int root) override;  // ncclReduce
   void reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_gather(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_to_all(const torch::Tensor& input, const torch::Tensor& output) override;

@@ -79,13 +79,6 @@ TEST(GaussianDiffusion, PredictX0InvertsQSampleForEpsilonAndV) {
   }
 }
 
-TEST(TokenNoise, SliceEqualsTheSameRowsOfTheWholeSample) {
-  const auto whole = token_noise(1, 2, 3, 0, 200, 5);
-  EXPECT_TRUE(torch::equal(token_noise(1, 2, 3, 70, 100, 5), whole.narrow(0, 70, 100)));
-  EXPECT_FALSE(torch::equal(token_noise(1, 2, 4, 0, 200, 5), whole));  // another sample
-  EXPECT_FALSE(torch::equal(token_noise(1, 3, 3, 0, 200, 5), whole));  // another step
-}
-
 TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   model::VideoDiTOptions options = testing::tiny_dit_options();
   options.depth = 1;

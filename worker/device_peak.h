@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace vdit::orchestrator {
+namespace vdit {
 
 // FLOP/s of a 1024 x 1024 fp32 matmul on `device` (best of a few runs after a warm-up).
 double measured_matmul_flops_per_second(torch::Device device);
@@ -22,4 +22,8 @@ double measured_matmul_flops_per_second(torch::Device device);
 std::optional<double> datasheet_peak_flops(const std::string& device_name,
                                            const std::string& precision);
 
-}  // namespace vdit::orchestrator
+// What a worker's MFU divides by: the datasheet peak of `device` for `precision` where the table
+// knows the device, else a matmul measured on it.
+double device_peak_flops(torch::Device device, const std::string& precision);
+
+}  // namespace vdit

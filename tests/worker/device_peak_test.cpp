@@ -1,8 +1,8 @@
-#include "orchestrator/device_peak.h"
+#include "worker/device_peak.h"
 
 #include <gtest/gtest.h>
 
-namespace vdit::orchestrator {
+namespace vdit {
 namespace {
 
 TEST(DatasheetPeakFlops, NamesTheDenseTensorCorePeakOfKnownGpus) {
@@ -19,4 +19,4 @@ TEST(DatasheetPeakFlops, IsUnknownForAnUnlistedDevice) {
 }
 
 }  // namespace
-}  // namespace vdit::orchestrator
+}  // namespace vdit

@@ -1,8 +1,10 @@
-#include "orchestrator/device_peak.h"
+#include "worker/device_peak.h"
+
+#include "worker/worker_device.h"
 
 #include <chrono>
 
-namespace vdit::orchestrator {
+namespace vdit {
 
 double measured_matmul_flops_per_second(torch::Device device) {
   const int64_t n = 1024;
@@ -46,4 +48,11 @@ std::optional<double> datasheet_peak_flops(const std::string& device_name,
   return std::nullopt;
 }
 
-}  // namespace vdit::orchestrator
+double device_peak_flops(torch::Device device, const std::string& precision) {
+  if (const auto datasheet = datasheet_peak_flops(device_name(device), precision)) {
+    return *datasheet;
+  }
+  return measured_matmul_flops_per_second(device);
+}
+
+}  // namespace vdit
