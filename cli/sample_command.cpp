@@ -34,7 +34,10 @@ int run_sample(const Args& args) {
       "raw-weights", po::bool_switch(&request.raw_weights),
       "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
                                                 "output folder (default: <run>/samples/step_N)")(
-      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor");
+      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor")(
+      "tensors", po::value(&request.tensors_out),
+      "also write the samples before 8-bit quantization and their initial noise, float32 "
+      "[N, C, T, H, W], to this safetensors file (python/vdit_model.py reads it)");
   const auto values = parse_command_line(args, options, {}, options, "sample");
   if (!values) return kExitOk;
   if (request.run_dir.empty() == request.checkpoint.empty()) {

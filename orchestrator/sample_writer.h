@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <torch/types.h>
 #include <vector>
 
 #include "core/config.h"
@@ -28,6 +29,10 @@ struct SampleRequest {
   bool raw_weights = false;
   std::string out_dir;  // empty: <run>/samples/step_<N>
   int gif_scale = 4;
+  // Non-empty: also write the samples before 8-bit quantization and the noise they started from,
+  // as float32 safetensors: "samples" and "noise" (N, C, T, H, W), metadata format=vdit-samples,
+  // captions (JSON list), seed, method, steps, guidance_scale, checkpoint, step.
+  std::string tensors_out;
 };
 
 struct WrittenSample {
@@ -60,6 +65,16 @@ class CheckpointSampler {
   const RunConfig& config() const;  // the checkpoint's, resolved
   // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
   std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
+
+  // The same samples before 8-bit quantization, with the noise they started from.
+  struct Videos {
+    torch::Tensor noise;    // (N, C, T, H, W) float32: x_T, unpatchified
+    torch::Tensor samples;  // (N, C, T, H, W) float32: the sampler's output, in [-1, 1]
+    std::string method;     // the settings they were sampled with: "ddim" or "ddpm"
+    int64_t steps = 0;
+    double guidance_scale = 1.0;
+  };
+  Videos sample_videos(const std::vector<std::string>& captions, uint64_t seed) const;
 
  private:
   struct State;
