@@ -32,7 +32,8 @@ using checkpoints::LoadedCheckpoint;
 constexpr const char* kCkptUsage =
     "usage: vdit ckpt <inspect|export> [--help] DIR [args]\n\n"
     "  inspect  verify a checkpoint and print its state, config, files and tensors\n"
-    "  export   write its weights and model config as one safetensors file (python/vdit_model.py)\n\n"
+    "  export   write its weights and model config as one safetensors file "
+    "(python/vdit_model.py)\n\n"
     "DIR is a checkpoint folder (step_N, holding manifest.json), a checkpoint root (holding\n"
     "`latest`) or a run folder (holding checkpoints/); for the last two, the checkpoint `latest`\n"
     "names is used.\n";

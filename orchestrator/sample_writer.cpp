@@ -157,8 +157,8 @@ CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
-  const auto noise = diffusion::initial_noise(
-      {tokens.size(0), tokens.size(1), tokens.size(2)}, seed);  // what `sample` started from
+  const auto noise = diffusion::initial_noise({tokens.size(0), tokens.size(1), tokens.size(2)},
+                                              seed);  // what `sample` started from
   const int64_t channels = s.config.model.channels;
   return {model::unpatchify(noise, s.grid, s.patch, channels),
           model::unpatchify(tokens, s.grid, s.patch, channels), options.method, options.steps,
@@ -168,7 +168,8 @@ CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std
 std::vector<WrittenSample> write_samples(const SampleRequest& request) {
   check_sample_flags(request);
   if (!request.tensors_out.empty()) {
-    const std::filesystem::path parent = std::filesystem::absolute(request.tensors_out).parent_path();
+    const std::filesystem::path parent =
+        std::filesystem::absolute(request.tensors_out).parent_path();
     std::error_code error;
     if (!std::filesystem::is_directory(parent, error)) {
       throw InputError(fmt::format("--tensors {}: folder {} does not exist", request.tensors_out,

@@ -2,11 +2,12 @@
 // write each as an animated GIF and PNG frames, and measure how far each sample's shapes move.
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <torch/types.h>
 #include <vector>
 
 #include "core/config.h"

@@ -265,9 +265,9 @@ TEST(CkptCommandOnATrainedRun, ExportsEveryParameterUnderItsVditName) {
   for (const char* name :
        {"x_embedder.weight", "x_embedder.bias", "t_embedder.fc1.weight", "t_embedder.fc2.bias",
         "blocks.1.attn.qkv.weight", "blocks.1.attn.proj.bias", "blocks.0.mlp.fc1.weight",
-        "blocks.0.mlp.fc2.bias", "blocks.1.adaLN_modulation.1.weight",
-        "final_layer.linear.weight", "final_layer.adaLN_modulation.1.bias",
-        "blocks.0.cross_attn.q.weight", "blocks.0.norm_cross.weight", "caption_pool.weight",
+        "blocks.0.mlp.fc2.bias", "blocks.1.adaLN_modulation.1.weight", "final_layer.linear.weight",
+        "final_layer.adaLN_modulation.1.bias", "blocks.0.cross_attn.q.weight",
+        "blocks.0.norm_cross.weight", "caption_pool.weight",
         "caption_encoder.token_embedding.weight", "caption_encoder.position_embedding"}) {
     EXPECT_EQ(names.count(name), 1u) << name << " missing from " << loaded["tensors"].size();
   }

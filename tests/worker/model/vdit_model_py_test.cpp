@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "checkpoints/checkpoint_writer.h"
@@ -31,8 +32,8 @@ class TempFolder {
  public:
   TempFolder() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = (fs::temp_directory_path() / ("vdit_pymodule_" + std::to_string(::getpid()) + "_" +
-                                          test->name()))
+    path_ = (fs::temp_directory_path() /
+             ("vdit_pymodule_" + std::to_string(::getpid()) + "_" + test->name()))
                 .string();
     fs::remove_all(path_);
     fs::create_directories(path_);
@@ -49,9 +50,9 @@ class TempFolder {
 
 // D 24, 2 blocks of 2 heads, 2x2x2 patches, 6 caption tokens through 2 text layers.
 RunConfig tiny_config(std::vector<std::string> overrides) {
-  std::vector<std::string> all = {"model.hidden_size=24",      "model.depth=2",
-                                  "model.num_heads=2",         "model.patch_size=2",
-                                  "model.patch_frames=2",      "model.caption_length=6",
+  std::vector<std::string> all = {"model.hidden_size=24",       "model.depth=2",
+                                  "model.num_heads=2",          "model.patch_size=2",
+                                  "model.patch_frames=2",       "model.caption_length=6",
                                   "model.text_encoder_depth=2", "optimizer.ema_decay=0"};
   all.insert(all.end(), overrides.begin(), overrides.end());
   RunConfig config = parse_run_config("", "test.toml", all);
@@ -89,7 +90,8 @@ std::string save_and_export(training::Trainer& trainer, const RunConfig& config,
   const std::string checkpoint = checkpoints::write_checkpoint(
       folder / "checkpoints", meta,
       {{"model-tp0-of-1.h5", training::snapshot_training_state(trainer)}});
-  const auto exported = vdit::testing::run_vdit("ckpt export " + checkpoint + " --out " + model_file);
+  const auto exported =
+      vdit::testing::run_vdit("ckpt export " + checkpoint + " --out " + model_file);
   EXPECT_EQ(exported.exit_code, 0) << exported.output;
   return checkpoint;
 }
@@ -103,13 +105,13 @@ struct PythonResult {
 PythonResult run_check(const std::string& mode, const std::string& model_file,
                        const std::string& data_file, const TempFolder& folder) {
   const std::string log = folder / "python.log";
-  const std::string command = "/usr/bin/python3 " VDIT_SOURCE_DIR
-                              "/tests/worker/model/check_vdit_model.py " +
-                              mode + " '" + model_file + "' '" + data_file + "' > '" + log +
-                              "' 2>&1";
+  const std::string command =
+      "/usr/bin/python3 " VDIT_SOURCE_DIR "/tests/worker/model/check_vdit_model.py " + mode + " '" +
+      model_file + "' '" + data_file + "' > '" + log + "' 2>&1";
   const int status = std::system(command.c_str());
   std::stringstream output;
   output << std::ifstream(log).rdbuf();
+  std::cout << output.str();  // the measured differences, for the test log
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output.str()};
 }
 
@@ -169,7 +171,8 @@ TEST(PytorchModule, ForwardEqualsVditsWithCaptionEmbeddings) {
   expect_forward_equal({"model.condition=\"embeddings\"", "model.caption_embed_dim=10"});
 }
 
-// `vdit sample --tensors` on the exported checkpoint, then the module's DDIM from the noise it wrote.
+// `vdit sample --tensors` on the exported checkpoint, then the module's DDIM from the noise it
+// wrote.
 void expect_ddim_equal(const std::vector<std::string>& overrides, const std::string& guidance) {
   TempFolder folder;
   const RunConfig config = tiny_config(overrides);
@@ -190,6 +193,22 @@ void expect_ddim_equal(const std::vector<std::string>& overrides, const std::str
 
 TEST(PytorchModule, DdimSampleEqualsVditSampleWithEpsilonAndGuidance) {
   expect_ddim_equal({"diffusion.prediction=\"epsilon\"", "diffusion.schedule=\"linear\""}, "2.5");
+}
+
+TEST(SampleTensors, MissingFolderIsAnInputErrorBeforeAnySampling) {
+  TempFolder folder;
+  const RunConfig config = tiny_config({});
+  training::Trainer trainer(config, torch::kCPU);
+  const std::string checkpoint =
+      save_and_export(trainer, config, folder, folder / "model.safetensors");
+  const std::string missing = folder / "no/samples.safetensors";
+  const auto sampled = vdit::testing::run_vdit("sample --checkpoint " + checkpoint +
+                                               " --frames 2 --size 4x4 --out " + (folder / "gifs") +
+                                               " --tensors " + missing);
+  EXPECT_EQ(sampled.exit_code, 2) << sampled.output;
+  EXPECT_NE(sampled.output.find("--tensors " + missing + ": folder"), std::string::npos)
+      << sampled.output;
+  EXPECT_FALSE(fs::exists(folder / "gifs"));
 }
 
 TEST(PytorchModule, DdimSampleEqualsVditSampleWithVAndCosineWithoutGuidance) {
