@@ -463,6 +463,9 @@ def sample(model, captions, frames, height, width, steps=None, guidance_scale=No
     video_noise(seed); `noise` (N, C, T, H, W) replaces it."""
     if isinstance(captions, torch.Tensor):
         caption = captions
+    elif model.config["condition"] == "embeddings":
+        raise ValueError("this model was trained on caption embeddings (model.condition = "
+                         "\"embeddings\"): pass them as a tensor (N, Lc, E), not strings")
     else:
         length = model.config["caption_length"]
         caption = torch.tensor([encode_caption(text, length) for text in captions],
