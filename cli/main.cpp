@@ -26,7 +26,7 @@ const std::map<std::string, Subcommand>& subcommands() {
       {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
       {"ckpt",
        {vdit::cli::run_ckpt,
-        "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
+        "inspect a checkpoint | export its weights as safetensors (python/vdit_model.py)"}},
       {"eval",
        {vdit::cli::run_eval,
         "FID / FVD / KID / CLIP score of videos, shards or features; sweep a run's checkpoints"}},

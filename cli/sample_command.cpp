@@ -40,7 +40,10 @@ int run_sample(const Args& args) {
       "files per sample: a comma-separated list of gif, mp4, png")(
       "fps", po::value(&request.fps)->default_value(8), "frames per second of the GIF and MP4")(
       "upscale", po::value(&request.upscale)->default_value(4),
-      "integer upscaling factor (nearest neighbour) of every image written");
+      "integer upscaling factor (nearest neighbour) of every image written")(
+      "tensors", po::value(&request.tensors_out),
+      "also write the samples before 8-bit quantization and their initial noise, float32 "
+      "[N, C, T, H, W], to this safetensors file (python/vdit_model.py reads it)");
   const auto values = parse_command_line(args, options, {}, options, "sample");
   if (!values) return kExitOk;
   if (request.run_dir.empty() == request.checkpoint.empty()) {

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_reader.h"
+#include "checkpoints/safetensors_writer.h"
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
@@ -48,6 +51,36 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
   rgb.width = static_cast<int>(pixels.size(2));
   rgb.pixels.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
   return rgb;
+}
+
+// (N, C, T, H, W) in [-1, 1] -> one RGB video per sample
+std::vector<data::RgbVideo> to_rgb_videos(const torch::Tensor& videos) {
+  std::vector<data::RgbVideo> rgb;
+  for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
+  return rgb;
+}
+
+// SampleRequest::tensors_out's file.
+void write_sample_tensors(const SampleRequest& request, const CheckpointSampler& sampler,
+                          const CheckpointSampler::Videos& videos) {
+  const std::vector<torch::Tensor> tensors = {videos.noise.contiguous(),
+                                              videos.samples.contiguous()};
+  const std::vector<checkpoints::SafetensorsEntry> entries = {
+      {"noise", tensors[0].sizes().vec()}, {"samples", tensors[1].sizes().vec()}};
+  const std::map<std::string, std::string> metadata = {
+      {"format", "vdit-samples"},
+      {"captions", nlohmann::json(request.captions).dump()},
+      {"seed", std::to_string(request.seed)},
+      {"method", videos.method},
+      {"steps", std::to_string(videos.steps)},
+      {"guidance_scale", nlohmann::json(videos.guidance_scale).dump()},
+      {"checkpoint", sampler.checkpoint_path()},
+      {"step", std::to_string(sampler.step())},
+  };
+  checkpoints::write_safetensors(request.tensors_out, entries, metadata, [&](size_t index) {
+    const float* values = tensors[index].data_ptr<float>();
+    return std::vector<float>(values, values + tensors[index].numel());
+  });
 }
 
 }  // namespace
@@ -104,6 +137,11 @@ const RunConfig& CheckpointSampler::config() const { return state_->config; }
 
 std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
                                                       uint64_t seed) const {
+  return to_rgb_videos(sample_videos(captions, seed).samples);
+}
+
+CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std::string>& captions,
+                                                           uint64_t seed) const {
   State& s = *state_;
   const data::CaptionTokenizer tokenizer(s.config.model.caption_length);
   std::vector<torch::Tensor> ids;
@@ -121,20 +159,32 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
-  const auto videos =
-      model::unpatchify(tokens, s.grid, s.patch, s.config.model.channels);  // (N, C, T, H, W)
-  std::vector<data::RgbVideo> rgb;
-  for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
-  return rgb;
+  const auto noise = diffusion::initial_noise({tokens.size(0), tokens.size(1), tokens.size(2)},
+                                              seed);  // what `sample` started from
+  const int64_t channels = s.config.model.channels;
+  return {model::unpatchify(noise, s.grid, s.patch, channels),
+          model::unpatchify(tokens, s.grid, s.patch, channels), options.method, options.steps,
+          options.guidance_scale};
 }
 
 WrittenSamples write_samples(const SampleRequest& request) {
   check_sample_flags(request);
+  if (!request.tensors_out.empty()) {
+    const std::filesystem::path parent =
+        std::filesystem::absolute(request.tensors_out).parent_path();
+    std::error_code error;
+    if (!std::filesystem::is_directory(parent, error)) {
+      throw InputError(fmt::format("--tensors {}: folder {} does not exist", request.tensors_out,
+                                   parent.string()));
+    }
+  }
   const CheckpointSampler sampler(request);
   check_sample_memory(request, estimate_sample_memory_bytes(request, sampler.config()),
                       available_memory_bytes());
-  const std::vector<data::RgbVideo> videos =
-      sampler.sample(request.captions, static_cast<uint64_t>(request.seed));
+  const CheckpointSampler::Videos sampled =
+      sampler.sample_videos(request.captions, static_cast<uint64_t>(request.seed));
+  if (!request.tensors_out.empty()) write_sample_tensors(request, sampler, sampled);
+  const std::vector<data::RgbVideo> videos = to_rgb_videos(sampled.samples);
   const std::string out_dir =
       !request.out_dir.empty()
           ? request.out_dir

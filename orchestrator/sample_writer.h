@@ -3,6 +3,8 @@
 // sample's shapes move.
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +34,10 @@ struct SampleRequest {
   SampleFormats formats;  // the files of each sample
   int fps = 8;            // frames per second of the GIF and MP4
   int upscale = 4;        // nearest-neighbour upscaling of every image written
+  // Non-empty: also write the samples before 8-bit quantization and the noise they started from,
+  // as float32 safetensors: "samples" and "noise" (N, C, T, H, W), metadata format=vdit-samples,
+  // captions (JSON list), seed, method, steps, guidance_scale, checkpoint, step.
+  std::string tensors_out;
 };
 
 struct WrittenSample {
@@ -72,6 +78,16 @@ class CheckpointSampler {
   const RunConfig& config() const;  // the checkpoint's, resolved
   // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
   std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
+
+  // The same samples before 8-bit quantization, with the noise they started from.
+  struct Videos {
+    torch::Tensor noise;    // (N, C, T, H, W) float32: x_T, unpatchified
+    torch::Tensor samples;  // (N, C, T, H, W) float32: the sampler's output, in [-1, 1]
+    std::string method;     // the settings they were sampled with: "ddim" or "ddpm"
+    int64_t steps = 0;
+    double guidance_scale = 1.0;
+  };
+  Videos sample_videos(const std::vector<std::string>& captions, uint64_t seed) const;
 
  private:
   struct State;

@@ -102,6 +102,27 @@ TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   EXPECT_EQ(sample(dit, diffusion, caption, {2, 2, 2}, sample_options).sizes(), first.sizes());
 }
 
+TEST(Sampler, StartsFromTheInitialNoiseOfItsSeed) {
+  // `vdit sample --tensors` writes initial_noise(shape, seed) as the noise the samples came from:
+  // the first x_t the denoiser sees must be exactly that, for both methods.
+  const GaussianDiffusion diffusion(NoiseSchedule::linear(100, 1e-4, 0.02), Prediction::kEpsilon);
+  for (const char* method : {"ddim", "ddpm"}) {
+    torch::Tensor first_input;
+    const Denoiser recorder = [&](const torch::Tensor& x_t, int64_t) {
+      if (!first_input.defined()) first_input = x_t.clone();
+      return torch::zeros_like(x_t);
+    };
+    SampleOptions options;
+    options.method = method;
+    options.steps = 3;
+    options.seed = 21;
+    sample_loop(recorder, diffusion, {2, 6, 5}, options);
+    ASSERT_TRUE(first_input.defined()) << method;
+    EXPECT_TRUE(torch::equal(first_input, initial_noise({2, 6, 5}, 21))) << method;
+    EXPECT_FALSE(torch::equal(first_input, initial_noise({2, 6, 5}, 22))) << method;
+  }
+}
+
 TEST(Sampler, RecoversTheDataPointWithAnOracleDenoiser) {
   // A data set of one point x0: the ideal model output is known in closed form, so DDIM and DDPM
   // must land on x0 (up to float error) for both parameterizations.
