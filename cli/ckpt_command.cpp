@@ -1,6 +1,7 @@
 // `vdit ckpt inspect DIR` and `vdit ckpt export DIR --out model.safetensors [--raw-weights]`:
 // verify and summarise a checkpoint, or export its weights under reference-DiT names.
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -75,7 +76,7 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
         "a run folder with checkpoints/",
         dir, checkpoints::kManifestFileName, checkpoints::kLatestFileName));
   }
-  for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const std::string& warning : warnings) spdlog::warn("{}", warning);
   return std::move(*found);
 }
 

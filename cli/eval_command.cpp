@@ -1,6 +1,7 @@
 // `vdit eval fd|fid|kid|fvd A B`, `vdit eval clip VIDEOS`, `vdit eval stats INPUT`, and
 // `vdit eval RUN` (checkpoint sweeps, cli/eval_sweep_command.cpp).
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
@@ -123,7 +124,7 @@ void print_result(const EvalWorld& world, eval::MetricResult result, bool json) 
     return;
   }
   fmt::print("{}\n", result.to_text());
-  for (const auto& warning : result.warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
 }
 
 // Warns when a stats file was made another way than the number now being computed.

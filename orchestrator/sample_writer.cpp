@@ -1,6 +1,7 @@
 #include "orchestrator/sample_writer.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,7 @@ checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
   if (!request.checkpoint.empty()) return checkpoints::open_checkpoint(request.checkpoint);
   std::vector<std::string> warnings;
   auto found = checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings);
-  for (const auto& warning : warnings) fmt::print("checkpoint: warning: {}\n", warning);
+  for (const auto& warning : warnings) spdlog::warn("checkpoint: {}", warning);
   if (!found)
     throw InputError(
         fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
@@ -112,10 +113,10 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  fmt::print("{}",
-             data::caption_truncation_warning(
-                 captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
-                 "the checkpoint's model.caption_length: shorten them"));
+  const std::string cut_warning = data::caption_truncation_warning(
+      captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
+      "the checkpoint's model.caption_length: shorten them");
+  if (!cut_warning.empty()) spdlog::warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);

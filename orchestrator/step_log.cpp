@@ -1,6 +1,7 @@
 #include "orchestrator/step_log.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -62,7 +63,7 @@ void StepLog::record(const std::vector<control::WorkReport>& reports,
   const StepMetrics m = metrics_of(reports, before, stage, lr, wall, flops, peak_flops_);
   metrics_.write(m);
   write_step_scalars(tensorboard_, m);
-  fmt::print("{}\n", console_line(m, stage_count_));
+  spdlog::info("{}", console_line(m, stage_count_));
 }
 
 }  // namespace vdit::orchestrator

@@ -1,6 +1,7 @@
 #include "worker/worker_engine.h"
 
 #include <fmt/core.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstring>
@@ -56,7 +57,7 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   options.prefetch_depth = static_cast<int>(config_.data.prefetch_batches);
   loader_ = std::make_unique<data::StreamingLoader>(options);
   if (worker_rank_ == 0) {
-    for (const auto& warning : loader_->warnings()) fmt::print("data: warning: {}\n", warning);
+    for (const auto& warning : loader_->warnings()) spdlog::warn("data: {}", warning);
   }
   loader_stage_ = stage;
   expected_samples_consumed_ = samples_consumed;
