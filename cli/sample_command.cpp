@@ -51,6 +51,7 @@ int run_sample(const Args& args) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (values->count("caption") == 0) request.captions = {"a red circle moving right"};
+  request.progress = ProgressTarget::standard_error();
   const auto samples = orchestrator::write_samples(request);
   for (const auto& sample : samples) fmt::print("wrote {}\n", sample.gif);
   // Motion as numbers: the foreground centroid of the first and last frame (x right, y down).

@@ -11,7 +11,8 @@ namespace vdit {
 namespace {
 
 constexpr int kBarWidth = 24;
-constexpr size_t kDetailWidth = 40;  // a long path is cut from the left: its end names the file
+constexpr size_t kDetailWidth =
+    40;  // on a terminal, a long path is cut from the left: its end names the file
 
 std::string duration_text(double seconds) {
   const auto total = static_cast<int64_t>(std::llround(std::max(seconds, 0.0)));
@@ -120,13 +121,13 @@ void ProgressReporter::draw(bool final) {
   std::ostream& out = *target_.stream;
   const double seconds =
       std::chrono::duration<double>(options_.clock() - start_).count();
-  const std::string detail = cut_left(detail_, kDetailWidth);
-  if (!target_.terminal) {
-    out << options_.label << ": " << numbers(seconds) << (detail.empty() ? "" : "; ") << detail
+  if (!target_.terminal) {  // a log line keeps the whole detail
+    out << options_.label << ": " << numbers(seconds) << (detail_.empty() ? "" : "; ") << detail_
         << '\n'
         << std::flush;
     return;
   }
+  const std::string detail = cut_left(detail_, kDetailWidth);
   const double fraction =
       options_.total > 0 ? std::min(1.0, static_cast<double>(done_) / options_.total) : 0.0;
   const auto filled = static_cast<int>(fraction * kBarWidth);

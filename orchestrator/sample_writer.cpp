@@ -24,9 +24,14 @@ namespace vdit::orchestrator {
 namespace {
 
 checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
-  if (!request.checkpoint.empty()) return checkpoints::open_checkpoint(request.checkpoint);
+  checkpoints::OpenOptions options;
+  options.progress = request.progress;
+  if (!request.checkpoint.empty()) {
+    return checkpoints::open_checkpoint(request.checkpoint, options);
+  }
   std::vector<std::string> warnings;
-  auto found = checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings);
+  auto found =
+      checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings, options);
   for (const auto& warning : warnings) spdlog::warn("checkpoint: {}", warning);
   if (!found)
     throw InputError(
@@ -60,6 +65,7 @@ struct CheckpointSampler::State {
   model::VideoDiT dit{nullptr};
   std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
   diffusion::SampleOptions options;
+  ProgressTarget progress;
 };
 
 CheckpointSampler::CheckpointSampler(const SampleRequest& request)
@@ -90,6 +96,7 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
   s.options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
   s.options.steps = request.steps.value_or(config.diffusion.sample_steps);
   s.options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
+  s.progress = request.progress;
 }
 
 CheckpointSampler::~CheckpointSampler() = default;
@@ -119,6 +126,17 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
   if (!cut_warning.empty()) spdlog::warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
+  std::unique_ptr<ProgressReporter> progress;  // made at the first step, which knows the total
+  options.after_step = [&](int64_t done, int64_t total) {
+    if (!progress) {
+      ProgressReporter::Options progress_options;
+      progress_options.label = "sample";
+      progress_options.total = total;
+      progress_options.unit = "steps";
+      progress = std::make_unique<ProgressReporter>(s.progress, progress_options);
+    }
+    progress->advance(done - progress->done());
+  };
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
   const auto videos =
       model::unpatchify(tokens, s.grid, s.patch, s.config.model.channels);  // (N, C, T, H, W)

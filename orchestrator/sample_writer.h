@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/progress.h"
 #include "data/motion_track.h"
 #include "data/rgb_video.h"
 
@@ -28,6 +29,9 @@ struct SampleRequest {
   bool raw_weights = false;
   std::string out_dir;  // empty: <run>/samples/step_<N>
   int gif_scale = 4;
+  // Checkpoint verification and denoising steps, with rate and ETA (core/progress.h); null stream
+  // = silent.
+  ProgressTarget progress;
 };
 
 struct WrittenSample {
