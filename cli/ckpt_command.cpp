@@ -1,7 +1,6 @@
 // `vdit ckpt inspect DIR` and `vdit ckpt export DIR --out model.safetensors [--raw-weights]`:
 // verify and summarise a checkpoint, or export its weights under reference-DiT names.
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include "cli/commands.h"
 #include "core/config_io.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::cli {
 
@@ -76,7 +76,7 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
         "a run folder with checkpoints/",
         dir, checkpoints::kManifestFileName, checkpoints::kLatestFileName));
   }
-  for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+  for (const std::string& warning : warnings) log_warn("{}", warning);
   return std::move(*found);
 }
 

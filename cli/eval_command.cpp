@@ -1,7 +1,6 @@
 // `vdit eval fd|fid|kid|fvd A B`, `vdit eval clip VIDEOS`, `vdit eval stats INPUT`, and
 // `vdit eval RUN` (checkpoint sweeps, cli/eval_sweep_command.cpp).
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "eval/clip_score.h"
 #include "eval/frechet_distance.h"
 #include "eval/input_statistics.h"
@@ -124,7 +124,7 @@ void print_result(const EvalWorld& world, eval::MetricResult result, bool json) 
     return;
   }
   fmt::print("{}\n", result.to_text());
-  for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
+  for (const auto& warning : result.warnings) log_warn("{}", warning);
 }
 
 // Warns when a stats file was made another way than the number now being computed.

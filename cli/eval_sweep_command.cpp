@@ -1,6 +1,5 @@
 // `vdit eval RUN --reference SHARDS... --metrics fid,fvd,clip,kid --num-samples N ...`
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/program_options.hpp>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "eval/sweep.h"
 
 namespace vdit::cli {
@@ -76,7 +76,7 @@ int run_eval_sweep(const Args& args) {
   const EvalWorld world;
   const eval::SweepSummary summary = eval::run_sweep(request, world.group());
   if (world.speaks()) {
-    for (const auto& note : summary.notes) spdlog::warn("{}", note);
+    for (const auto& note : summary.notes) log_warn("{}", note);
     fmt::print("scored {} checkpoint(s), skipped {} already scored; wrote {}/eval/report.html\n",
                summary.scored, summary.skipped, request.run_dir);
   }

@@ -1,6 +1,5 @@
 // vdit entry point: dispatch to a subcommand, map errors to exit codes (see core/error.h).
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <exception>
@@ -60,7 +59,7 @@ void print_usage() {
 
 // Takes `--log-level LEVEL` or `--log-level=LEVEL` out of a command's arguments: every command
 // accepts it, so main() handles it once rather than each command's parser.
-spdlog::level::level_enum take_log_level(vdit::cli::Args& args) {
+vdit::LogLevel take_log_level(vdit::cli::Args& args) {
   std::string level = "info";
   for (auto it = args.begin(); it != args.end();) {
     if (*it == "--log-level") {
@@ -96,17 +95,18 @@ int main(int argc, char** argv) {
   }
   const int rank = vdit::launcher_rank();
   // The one logger of this process, registered once; see core/log.h.
-  spdlog::set_default_logger(vdit::make_process_logger(rank, spdlog::level::info));
+  vdit::install_process_logger(rank, vdit::LogLevel::kInfo);
   try {
     vdit::cli::Args args(argv + 2, argv + argc);
-    spdlog::set_level(take_log_level(args));
-    if (!runtime_note.empty() && found->first == "train" && rank == 0) spdlog::info(runtime_note);
+    vdit::set_log_level(take_log_level(args));
+    if (!runtime_note.empty() && found->first == "train" && rank == 0)
+      vdit::log_info("{}", runtime_note);
     return found->second.run(args);
   } catch (const vdit::InputError& error) {
-    spdlog::error("vdit {}: error: {}", argv[1], error.what());
+    vdit::log_error("vdit {}: error: {}", argv[1], error.what());
     return vdit::kExitInputError;
   } catch (const std::exception& error) {
-    spdlog::error("vdit {}: failed: {}", argv[1], error.what());
+    vdit::log_error("vdit {}: failed: {}", argv[1], error.what());
     return vdit::kExitRuntimeError;
   }
 }

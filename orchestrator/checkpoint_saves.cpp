@@ -2,9 +2,9 @@
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::orchestrator {
 
@@ -58,8 +58,8 @@ void CheckpointSaves::finish() {
       last_committed_step_ >= 0 ? fmt::format("step {}", last_committed_step_) : "the previous one";
   if (!save.errors.empty()) {
     checkpoints::abort_checkpoint(root_, save.step);
-    spdlog::error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
-                  fmt::join(save.errors, "; "), previous);
+    log_error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
+              fmt::join(save.errors, "; "), previous);
     return;
   }
   int64_t bytes = 0;
@@ -68,18 +68,18 @@ void CheckpointSaves::finish() {
     checkpoints::commit_checkpoint(root_, *save.meta, save.files);
   } catch (const RuntimeError& error) {
     checkpoints::abort_checkpoint(root_, save.step);
-    spdlog::error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
-                  error.what(), previous);
+    log_error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
+              error.what(), previous);
     return;
   }
   const checkpoints::RetentionReport retention =
       checkpoints::apply_retention(root_, keep_last_, keep_every_);
   for (const std::string& moved : retention.moved_aside) {
-    spdlog::info("checkpoint: retention: {}", moved);
+    log_info("checkpoint: retention: {}", moved);
   }
   last_committed_step_ = save.step;
   const double megabytes = static_cast<double>(bytes) / 1e6;
-  spdlog::info(
+  log_info(
       "checkpoint: step {} saved ({} files, {:.1f} MB written in {:.2f} s = {:.0f} MB/s; "
       "training held up {:.0f} ms)",
       save.step, save.files.size(), megabytes, save.write_seconds,

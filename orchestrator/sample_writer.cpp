@@ -1,7 +1,6 @@
 #include "orchestrator/sample_writer.h"
 
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +10,7 @@
 #include "core/config_validate.h"
 #include "core/error.h"
 #include "core/host_memory.h"
+#include "core/log.h"
 #include "data/caption_tokenizer.h"
 #include "data/gif_writer.h"
 #include "data/png_writer.h"
@@ -32,7 +32,7 @@ checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
   std::vector<std::string> warnings;
   auto found =
       checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings, options);
-  for (const auto& warning : warnings) spdlog::warn("checkpoint: {}", warning);
+  for (const auto& warning : warnings) log_warn("checkpoint: {}", warning);
   if (!found)
     throw InputError(
         fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
@@ -123,7 +123,7 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
   const std::string cut_warning = data::caption_truncation_warning(
       captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
       "the checkpoint's model.caption_length: shorten them");
-  if (!cut_warning.empty()) spdlog::warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
+  if (!cut_warning.empty()) log_warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   std::unique_ptr<ProgressReporter> progress;  // made at the first step, which knows the total

@@ -1,10 +1,10 @@
 #include "orchestrator/step_log.h"
 
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "core/log.h"
 #include "orchestrator/device_peak.h"
 #include "orchestrator/flop_count.h"
 
@@ -63,7 +63,7 @@ void StepLog::record(const std::vector<control::WorkReport>& reports,
   const StepMetrics m = metrics_of(reports, before, stage, lr, wall, flops, peak_flops_);
   metrics_.write(m);
   write_step_scalars(tensorboard_, m);
-  spdlog::info("{}", console_line(m, stage_count_));
+  log_info("{}", console_line(m, stage_count_));
 }
 
 }  // namespace vdit::orchestrator

@@ -1,7 +1,6 @@
 #include "orchestrator/train_run.h"
 
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "data/shard_format.h"
 #include "data/synthetic_videos.h"
 #include "orchestrator/coordinator.h"
@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 // Prints `message` and ends every rank of the job with `exit_code`: after the first plan, a failed
 // rank's peers may be blocked in a collective with it, and only an abort reaches them.
 [[noreturn]] void end_job(const std::string& message, int exit_code) {
-  spdlog::error("{}", message);
+  log_error("{}", message);
   std::fflush(stdout);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, exit_code);
@@ -130,8 +130,7 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
       synth.buckets.push_back(data::parse_bucket_shape(bucket, "data.synthetic_buckets"));
     }
   }
-  spdlog::info("data: no data.shards configured; writing a synthetic captioned set to {}",
-               run.data());
+  log_info("data: no data.shards configured; writing a synthetic captioned set to {}", run.data());
   return data::write_synthetic_dataset(synth);
 }
 
@@ -157,7 +156,7 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
 void check_before_training(const RunConfig& config, const std::vector<std::string>& shards) {
   const PreflightReport report = run_preflight(config, shards);
   if (!report.ok()) throw InputError(report.describe_problems());
-  for (const std::string& stage : report.stages) spdlog::info("pre-flight: {}", stage);
+  for (const std::string& stage : report.stages) log_info("pre-flight: {}", stage);
 }
 
 void print_check_passed(const RunConfig& config) {
@@ -239,10 +238,9 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   // 4. The run.
   try {
     if (rank == 0) {
-      spdlog::info("mesh: {} workers, dp {} x sp {} x tp {}", workers, dims.dp(), dims.sp(),
-                   dims.tp());
+      log_info("mesh: {} workers, dp {} x sp {} x tp {}", workers, dims.dp(), dims.sp(), dims.tp());
       if (!heartbeats) {
-        spdlog::info(
+        log_info(
             "heartbeat: MPI granted {}, not MPI_THREAD_MULTIPLE, so workers send no heartbeats: "
             "the coordinator waits for each step's reports without a time limit (a dead worker "
             "still ends the job through the launcher; a stalled one is not detected)",

@@ -1,7 +1,6 @@
 #include "worker/worker_engine.h"
 
 #include <fmt/core.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstring>
@@ -9,6 +8,7 @@
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
 #include "core/config_validate.h"
+#include "core/log.h"
 #include "worker/training/training_state.h"
 
 namespace vdit {
@@ -57,7 +57,7 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   options.prefetch_depth = static_cast<int>(config_.data.prefetch_batches);
   loader_ = std::make_unique<data::StreamingLoader>(options);
   if (worker_rank_ == 0) {
-    for (const auto& warning : loader_->warnings()) spdlog::warn("data: {}", warning);
+    for (const auto& warning : loader_->warnings()) log_warn("data: {}", warning);
   }
   loader_stage_ = stage;
   expected_samples_consumed_ = samples_consumed;

@@ -1,7 +1,6 @@
 #include "core/log.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <cstdlib>
 #include <regex>
@@ -14,33 +13,46 @@ namespace {
 
 TEST(ProcessLogger, PrefixesEachLineWithTimeRankAndLevel) {
   std::ostringstream out;
-  const auto logger = make_rank_logger(3, std::make_shared<spdlog::sinks::ostream_sink_mt>(out),
-                                       spdlog::level::info);
-  logger->warn("step {}: disk full", 4);
-  EXPECT_TRUE(std::regex_match(
-      out.str(),
-      std::regex(
-          R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[rank 3\] \[warning\] step 4: disk full\n)")))
+  {
+    const ScopedLogStream log(out, 3, LogLevel::kInfo);
+    log_warn("step {}: disk full", 4);
+  }
+  EXPECT_TRUE(
+      std::regex_match(out.str(), std::regex(R"(\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] )"
+                                             R"(\[rank 3\] \[warning\] step 4: disk full\n)")))
       << out.str();
 }
 
 TEST(ProcessLogger, DropsLinesBelowItsLevel) {
   std::ostringstream out;
-  const auto logger = make_rank_logger(0, std::make_shared<spdlog::sinks::ostream_sink_mt>(out),
-                                       parse_log_level("warn"));
-  logger->info("hidden");
-  logger->debug("hidden too");
-  logger->error("shown");
+  {
+    const ScopedLogStream log(out, 0, parse_log_level("warn"));
+    log_info("hidden");
+    log_debug("hidden too");
+    log_error("shown");
+  }
   EXPECT_EQ(out.str().find("hidden"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("[rank 0] [error] shown"), std::string::npos) << out.str();
 }
 
+TEST(ProcessLogger, SetLogLevelChangesWhatPassesAfterwards) {
+  std::ostringstream out;
+  {
+    const ScopedLogStream log(out, 1, LogLevel::kInfo);
+    log_debug("before");
+    set_log_level(LogLevel::kDebug);
+    log_debug("after");
+  }
+  EXPECT_EQ(out.str().find("before"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("[rank 1] [debug] after"), std::string::npos) << out.str();
+}
+
 TEST(ParseLogLevel, AcceptsTheFiveLevelNames) {
-  EXPECT_EQ(parse_log_level("trace"), spdlog::level::trace);
-  EXPECT_EQ(parse_log_level("debug"), spdlog::level::debug);
-  EXPECT_EQ(parse_log_level("info"), spdlog::level::info);
-  EXPECT_EQ(parse_log_level("warn"), spdlog::level::warn);
-  EXPECT_EQ(parse_log_level("error"), spdlog::level::err);
+  EXPECT_EQ(parse_log_level("trace"), LogLevel::kTrace);
+  EXPECT_EQ(parse_log_level("debug"), LogLevel::kDebug);
+  EXPECT_EQ(parse_log_level("info"), LogLevel::kInfo);
+  EXPECT_EQ(parse_log_level("warn"), LogLevel::kWarn);
+  EXPECT_EQ(parse_log_level("error"), LogLevel::kError);
 }
 
 TEST(ParseLogLevel, NamesTheFlagAndTheChoicesWhenTheLevelIsUnknown) {
