@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
@@ -131,7 +132,14 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
     }
   }
   log_info("data: no data.shards configured; writing a synthetic captioned set to {}", run.data());
-  return data::write_synthetic_dataset(synth);
+  std::ostringstream warnings;  // through the logger, like every other line of a run
+  synth.warnings = &warnings;
+  std::vector<std::string> written = data::write_synthetic_dataset(synth);
+  std::istringstream lines(warnings.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) log_warn("data: {}", line);
+  }
+  return written;
 }
 
 // Rank 0 prepares the run folder and data, then tells the workers the shard list, each path ended
