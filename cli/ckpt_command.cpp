@@ -20,6 +20,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::cli {
 
@@ -77,7 +78,7 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
         "a run folder with checkpoints/",
         dir, checkpoints::kManifestFileName, checkpoints::kLatestFileName));
   }
-  for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const std::string& warning : warnings) log_warn("{}", warning);
   return std::move(*found);
 }
 

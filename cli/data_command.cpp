@@ -180,7 +180,7 @@ int run_pack(const Args& args) {
   }
   if (options.videos.empty()) throw InputError(fmt::format("no video given\n\n{}", kPackUsage));
   if (options.out_dir.empty()) throw InputError(fmt::format("--out is required\n\n{}", kPackUsage));
-  options.progress = &std::cerr;
+  options.progress = ProgressTarget::standard_error();
   const data::PackSummary summary = data::pack_videos(options);
   fmt::print("{}", data::format_pack_summary(summary));
   return summary.videos_ok > 0 ? kExitOk : kExitInputError;

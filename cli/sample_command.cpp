@@ -61,6 +61,7 @@ int run_sample(const Args& args) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (values->count("caption") == 0) request.captions = {"a red circle moving right"};
+  request.progress = ProgressTarget::standard_error();
   const orchestrator::WrittenSamples written = orchestrator::write_samples(request);
   for (const auto& sample : written.samples) {
     for (const std::string& file : {sample.gif, sample.mp4}) {

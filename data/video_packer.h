@@ -2,11 +2,11 @@
 #pragma once
 
 #include <cstdint>
-#include <iosfwd>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "data/caption_tokenizer.h"
 #include "data/shard_format.h"
 
@@ -34,8 +34,9 @@ struct PackOptions {
   // Captions: a CSV or JSONL manifest (see CaptionManifest); empty = `<video>.txt` sidecars only.
   std::string captions;
   int64_t caption_length = CaptionTokenizer::kDefaultLength;  // Lc of caption_ids
-  // One line per video (and one per shard written); nullptr = silent.
-  std::ostream* progress = nullptr;
+  // Videos done, rate and ETA (core/progress.h), plus a line per failed video and per shard
+  // written; a null stream = silent.
+  ProgressTarget progress;
 };
 
 struct PackFailure {

@@ -13,6 +13,7 @@
 #include "core/config_validate.h"
 #include "core/error.h"
 #include "core/host_memory.h"
+#include "core/log.h"
 #include "data/caption_tokenizer.h"
 #include "data/contact_sheet.h"
 #include "data/gif_writer.h"
@@ -28,10 +29,15 @@ namespace vdit::orchestrator {
 namespace {
 
 checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
-  if (!request.checkpoint.empty()) return checkpoints::open_checkpoint(request.checkpoint);
+  checkpoints::OpenOptions options;
+  options.progress = request.progress;
+  if (!request.checkpoint.empty()) {
+    return checkpoints::open_checkpoint(request.checkpoint, options);
+  }
   std::vector<std::string> warnings;
-  auto found = checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings);
-  for (const auto& warning : warnings) fmt::print("checkpoint: warning: {}\n", warning);
+  auto found =
+      checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings, options);
+  for (const auto& warning : warnings) log_warn("checkpoint: {}", warning);
   if (!found)
     throw InputError(
         fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
@@ -94,6 +100,7 @@ struct CheckpointSampler::State {
   model::VideoDiT dit{nullptr};
   std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
   diffusion::SampleOptions options;
+  ProgressTarget progress;
 };
 
 CheckpointSampler::CheckpointSampler(const SampleRequest& request)
@@ -124,6 +131,7 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
   s.options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
   s.options.steps = request.steps.value_or(config.diffusion.sample_steps);
   s.options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
+  s.progress = request.progress;
 }
 
 CheckpointSampler::~CheckpointSampler() = default;
@@ -152,12 +160,23 @@ CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  fmt::print("{}",
-             data::caption_truncation_warning(
-                 captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
-                 "the checkpoint's model.caption_length: shorten them"));
+  const std::string cut_warning = data::caption_truncation_warning(
+      captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
+      "the checkpoint's model.caption_length: shorten them");
+  if (!cut_warning.empty()) log_warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
+  std::unique_ptr<ProgressReporter> progress;  // made at the first step, which knows the total
+  options.after_step = [&](int64_t done, int64_t total) {
+    if (!progress) {
+      ProgressReporter::Options progress_options;
+      progress_options.label = "sample";
+      progress_options.total = total;
+      progress_options.unit = "steps";
+      progress = std::make_unique<ProgressReporter>(s.progress, progress_options);
+    }
+    progress->advance(done - progress->done());
+  };
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
   const auto noise = diffusion::initial_noise({tokens.size(0), tokens.size(1), tokens.size(2)},
                                               seed);  // what `sample` started from

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/progress.h"
 #include "data/motion_track.h"
 #include "data/rgb_video.h"
 #include "orchestrator/sample_formats.h"
@@ -38,6 +39,9 @@ struct SampleRequest {
   // as float32 safetensors: "samples" and "noise" (N, C, T, H, W), metadata format=vdit-samples,
   // captions (JSON list), seed, method, steps, guidance_scale, checkpoint, step.
   std::string tensors_out;
+  // Checkpoint verification and denoising steps, with rate and ETA (core/progress.h); null stream
+  // = silent.
+  ProgressTarget progress;
 };
 
 struct WrittenSample {

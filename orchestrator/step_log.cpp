@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/log.h"
 #include "orchestrator/flop_count.h"
 
 namespace vdit::orchestrator {
@@ -64,7 +65,7 @@ void StepLog::record(const std::vector<control::WorkReport>& reports,
   const StepMetrics m = metrics_of(reports, before, stage, lr, wall, flops);
   metrics_.write(m);
   write_step_scalars(tensorboard_, m);
-  fmt::print("{}\n", console_line(m, stage_count_));
+  log_info("{}", console_line(m, stage_count_));
 }
 
 }  // namespace vdit::orchestrator

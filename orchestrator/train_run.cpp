@@ -7,10 +7,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "data/shard_format.h"
 #include "data/synthetic_videos.h"
 #include "orchestrator/coordinator.h"
@@ -33,7 +35,7 @@ namespace fs = std::filesystem;
 // Prints `message` and ends every rank of the job with `exit_code`: after the first plan, a failed
 // rank's peers may be blocked in a collective with it, and only an abort reaches them.
 [[noreturn]] void end_job(const std::string& message, int exit_code) {
-  fmt::print(stderr, "{}\n", message);
+  log_error("{}", message);
   std::fflush(stdout);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, exit_code);
@@ -129,9 +131,15 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
       synth.buckets.push_back(data::parse_bucket_shape(bucket, "data.synthetic_buckets"));
     }
   }
-  fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n",
-             run.data());
-  return data::write_synthetic_dataset(synth);
+  log_info("data: no data.shards configured; writing a synthetic captioned set to {}", run.data());
+  std::ostringstream warnings;  // through the logger, like every other line of a run
+  synth.warnings = &warnings;
+  std::vector<std::string> written = data::write_synthetic_dataset(synth);
+  std::istringstream lines(warnings.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) log_warn("data: {}", line);
+  }
+  return written;
 }
 
 // Rank 0 prepares the run folder and data, then tells the workers the shard list, each path ended
@@ -156,7 +164,7 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
 void check_before_training(const RunConfig& config, const std::vector<std::string>& shards) {
   const PreflightReport report = run_preflight(config, shards);
   if (!report.ok()) throw InputError(report.describe_problems());
-  for (const std::string& stage : report.stages) fmt::print("pre-flight: {}\n", stage);
+  for (const std::string& stage : report.stages) log_info("pre-flight: {}", stage);
 }
 
 void print_check_passed(const RunConfig& config) {
@@ -247,13 +255,12 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   // 4. The run.
   try {
     if (rank == 0) {
-      fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(),
-                 dims.tp());
+      log_info("mesh: {} workers, dp {} x sp {} x tp {}", workers, dims.dp(), dims.sp(), dims.tp());
       if (!heartbeats) {
-        fmt::print(
+        log_info(
             "heartbeat: MPI granted {}, not MPI_THREAD_MULTIPLE, so workers send no heartbeats: "
             "the coordinator waits for each step's reports without a time limit (a dead worker "
-            "still ends the job through the launcher; a stalled one is not detected)\n",
+            "still ends the job through the launcher; a stalled one is not detected)",
             parallel::to_string(mpi.thread_level()));
       }
       MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout, heartbeats);

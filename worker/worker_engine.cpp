@@ -8,6 +8,7 @@
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
 #include "core/config_validate.h"
+#include "core/log.h"
 #include "worker/device_peak.h"
 #include "worker/peak_memory.h"
 #include "worker/training/training_state.h"
@@ -60,7 +61,7 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   options.prefetch_depth = static_cast<int>(config_.data.prefetch_batches);
   loader_ = std::make_unique<data::StreamingLoader>(options);
   if (worker_rank_ == 0) {
-    for (const auto& warning : loader_->warnings()) fmt::print("data: warning: {}\n", warning);
+    for (const auto& warning : loader_->warnings()) log_warn("data: {}", warning);
   }
   loader_stage_ = stage;
   expected_samples_consumed_ = samples_consumed;

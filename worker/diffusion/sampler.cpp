@@ -81,6 +81,7 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
                     torch::randn(x.sizes(), generator, torch::kFloat32);
       }
     }
+    if (options.after_step) options.after_step(i + 1, count);
   }
   return x;
 }

@@ -18,6 +18,8 @@ struct SampleOptions {
   double guidance_scale = 4.0;  // eps = eps_null + s (eps_caption - eps_null); 1 = no guidance
   uint64_t seed = 0;            // initial noise (and DDPM's per-step noise)
   bool clip_x0 = true;          // clamp predicted x0 to [-1, 1] (pixel space)
+  // Called after each denoising step with (steps done, steps in all); empty = nobody watches.
+  std::function<void(int64_t done, int64_t total)> after_step;
 };
 
 // The model as the sampler sees it: x_t (N, L, token_dim) and a timestep -> the model output
