@@ -7,6 +7,7 @@
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
+#include "tests/worker/training/fixed_batch.h"
 #include "worker/diffusion/device_noise.h"
 #include "worker/model/attention.h"
 #include "worker/model/video_dit.h"
@@ -47,21 +48,10 @@ RunConfig tiny_config(const std::string& precision, const std::string& device) {
   return config;
 }
 
-// 4 clips of 2 frames at 8x8 pixels (patch 4: 8 tokens of 48 values), fixed by the seed.
+// Seeded, so the CPU and the CUDA step see the same batch.
 data::LocalBatch fixed_batch() {
   torch::manual_seed(3);
-  data::LocalBatch batch;
-  batch.bucket = data::BucketShape{2, 8, 8};
-  batch.grid = PatchGrid{2, 2, 2};
-  batch.batch = 4;
-  batch.tokens_per_sample_local = 8;
-  batch.token_dim = 48;
-  const auto tokens = torch::rand({4, 8, 48}) * 2 - 1;
-  batch.tokens.assign(tokens.data_ptr<float>(), tokens.data_ptr<float>() + tokens.numel());
-  batch.caption_length = 8;
-  batch.caption_ids.assign(32, 5);
-  batch.global_sample_index = {0, 1, 2, 3};
-  return batch;
+  return testing::fixed_batch();
 }
 
 TEST(CudaTraining, OneFp32StepEqualsTheCpuStep) {

@@ -5,6 +5,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "tests/worker/training/fixed_batch.h"
 #include "worker/training/stage_losses.h"
 
 namespace vdit::training {
@@ -19,27 +20,12 @@ RunConfig tiny_config() {
   return config;
 }
 
-// A fixed local batch of 4 clips of 2 frames at 8x8 pixels (patch 4 -> 8 tokens of 48 values).
-data::LocalBatch fixed_batch() {
-  data::LocalBatch batch;
-  batch.bucket = data::BucketShape{2, 8, 8};
-  batch.grid = PatchGrid{2, 2, 2};
-  batch.batch = 4;
-  batch.tokens_per_sample_local = 8;
-  batch.token_dim = 48;
-  const auto tokens = torch::rand({4, 8, 48}) * 2 - 1;
-  batch.tokens.assign(tokens.data_ptr<float>(), tokens.data_ptr<float>() + tokens.numel());
-  batch.caption_length = 8;
-  batch.caption_ids.assign(32, 5);
-  batch.global_sample_index = {0, 1, 2, 3};
-  return batch;
-}
 
 TEST(Trainer, OverfitsAFixedBatchByMoreThanTenTimes) {
   torch::manual_seed(0);
   const RunConfig config = tiny_config();
   Trainer trainer(config, torch::kCPU);
-  const data::LocalBatch batch = fixed_batch();
+  const data::LocalBatch batch = testing::fixed_batch();
   StepPlan plan;  // step 0 every time: the same noise and timesteps, so the model can memorize
   plan.lr = 3e-3;
   const double first = trainer.train_step(batch, plan).loss;
@@ -50,7 +36,7 @@ TEST(Trainer, OverfitsAFixedBatchByMoreThanTenTimes) {
 
 TEST(Trainer, MicroBatchesGiveTheSameStepAsOneBatch) {
   RunConfig config = tiny_config();
-  const data::LocalBatch batch = fixed_batch();
+  const data::LocalBatch batch = testing::fixed_batch();
   StepPlan plan;
   plan.lr = 1e-3;
   plan.temporal_weight = 0.1;
@@ -73,7 +59,7 @@ TEST(Trainer, PerceptualStageAddsTheWeightedFeatureLossToTheObjective) {
   StepPlan plan;
   plan.lr = 1e-3;
   plan.perceptual_weight = 0.2;
-  const StepReport report = trainer.train_step(fixed_batch(), plan);
+  const StepReport report = trainer.train_step(testing::fixed_batch(), plan);
   EXPECT_GT(report.perceptual_loss, 0.0);
   EXPECT_NEAR(report.loss, report.diffusion_loss + 0.2 * report.perceptual_loss,
               1e-6 * report.loss);
@@ -84,7 +70,7 @@ TEST(Trainer, PerceptualStageWithoutANetworkIsAnInputError) {
   Trainer trainer(config, torch::kCPU);
   StepPlan plan;
   plan.perceptual_weight = 0.2;
-  EXPECT_THROW(trainer.train_step(fixed_batch(), plan), InputError);
+  EXPECT_THROW(trainer.train_step(testing::fixed_batch(), plan), InputError);
 }
 
 // 3 patch-frames of 2 x 2 tokens on one rank.
