@@ -94,6 +94,17 @@ void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
   }
 }
 
+// A run that names the network its shards were packed with must get shards from that network.
+void check_provenance(const char* field, const char* network, const std::string& configured,
+                      const std::string& recorded, const std::string& shard,
+                      std::vector<std::string>& problems) {
+  if (configured.empty() || configured == recorded) return;
+  problems.push_back(fmt::format(
+      "{} = \"{}\", but the shards ({} ...) were packed with the {} \"{}\" (leave {} empty to "
+      "take the shards' value)",
+      field, configured, shard, network, recorded.empty() ? "none recorded" : recorded, field));
+}
+
 }  // namespace
 
 std::string PreflightReport::describe_problems() const {
@@ -106,6 +117,7 @@ std::string PreflightReport::describe_problems() const {
 PreflightReport run_preflight(const RunConfig& config, const std::vector<std::string>& shards) {
   PreflightReport report;
   data::ShardExpectations expected;
+  expected.space = data::parse_token_space(config.model.space, "model.space");
   expected.channels = config.model.channels;
   expected.patch = config.model.patch();
   std::optional<data::ShardSet> set;
@@ -115,6 +127,13 @@ PreflightReport run_preflight(const RunConfig& config, const std::vector<std::st
     report.problems.push_back(error.what());  // names the file; no stage can be checked further
     return report;
   }
+  check_provenance("model.vae_checksum", "VAE", config.model.vae_checksum,
+                   set->header().vae_checksum, shards.front(), report.problems);
+  check_provenance("model.text_encoder_checksum", "text encoder",
+                   config.model.text_encoder_checksum, set->header().text_encoder_checksum,
+                   shards.front(), report.problems);
+  report.vae_checksum = set->header().vae_checksum;
+  report.text_encoder_checksum = set->header().text_encoder_checksum;
   const ParallelConfig& mesh = config.parallel;
   const auto& stages = config.curriculum.stages;
   for (size_t index = 0; index < stages.size(); ++index) {
