@@ -34,7 +34,13 @@ int run_sample(const Args& args) {
       "raw-weights", po::bool_switch(&request.raw_weights),
       "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
                                                 "output folder (default: <run>/samples/step_N)")(
-      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor");
+      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor")(
+      "vae", po::value(&request.vae),
+      "a latent model's VAE (TorchScript): decodes the sampled latents; --frames/--size are the "
+      "decoded video's")("text-encoder", po::value(&request.text_encoder),
+                         "an embeddings model's text encoder (TorchScript), as at pack time")(
+      "tokenizer", po::value(&request.tokenizer),
+      "the text encoder's tokenizer (SentencePiece .model or CLIP BPE .txt.gz)");
   const auto values = parse_command_line(args, options, {}, options, "sample");
   if (!values) return kExitOk;
   if (request.run_dir.empty() == request.checkpoint.empty()) {

@@ -358,9 +358,9 @@ std::string format_pack_summary(const PackSummary& summary) {
     text += "\n";
   }
   if (!summary.text_encoder_checksum.empty()) {
-    text += fmt::format("caption_emb [{}, {}] from the text encoder {}\n",
-                        summary.caption_emb_length, summary.caption_emb_dim,
-                        summary.text_encoder_checksum);
+    text +=
+        fmt::format("caption_emb [{}, {}] from the text encoder {}\n", summary.caption_emb_length,
+                    summary.caption_emb_dim, summary.text_encoder_checksum);
   }
   if (!summary.failures.empty()) {
     text += fmt::format("{} failed:\n",

@@ -23,10 +23,10 @@ at::Tensor require_video(const DetectorFile& file, const c10::IValue& output,
   const at::Tensor video = output.toTensor();
   if (video.dim() != 5 || video.size(0) != batch || !video.is_floating_point() ||
       (channels >= 0 && video.size(1) != channels) || video.numel() == 0) {
-    throw InputError(fmt::format(
-        "{}: {} returned {} {}, expected a float tensor [{}, {}, T, H, W] ({})", file.path, call,
-        c10::toString(video.scalar_type()), shape_text(video), batch,
-        channels >= 0 ? std::to_string(channels) : std::string("C"), kRole));
+    throw InputError(
+        fmt::format("{}: {} returned {} {}, expected a float tensor [{}, {}, T, H, W] ({})",
+                    file.path, call, c10::toString(video.scalar_type()), shape_text(video), batch,
+                    channels >= 0 ? std::to_string(channels) : std::string("C"), kRole));
   }
   return video;
 }
@@ -56,8 +56,8 @@ LatentAutoencoder LatentAutoencoder::load(const std::string& path) {
 
 int64_t LatentAutoencoder::channels() const {
   if (probed_.empty()) {
-    throw RuntimeError(fmt::format("{}: latent channels asked before any clip size was probed",
-                                   file_.path));
+    throw RuntimeError(
+        fmt::format("{}: latent channels asked before any clip size was probed", file_.path));
   }
   return probed_.begin()->second.second;
 }
@@ -66,8 +66,8 @@ data::BucketShape LatentAutoencoder::latent_shape(const data::BucketShape& pixel
   const auto found = probed_.find(pixels);
   if (found != probed_.end()) return found->second.first;
   at::NoGradGuard no_grad;
-  const std::string call = fmt::format("encode(zeros [1, 3, {}, {}, {}])", pixels.frames,
-                                       pixels.height, pixels.width);
+  const std::string call =
+      fmt::format("encode(zeros [1, 3, {}, {}, {}])", pixels.frames, pixels.height, pixels.width);
   const at::Tensor latents = require_video(
       file_,
       call_detector(file_, "encode",
@@ -76,8 +76,7 @@ data::BucketShape LatentAutoencoder::latent_shape(const data::BucketShape& pixel
   const int64_t latent_channels = latents.size(1);
   if (!probed_.empty() && latent_channels != channels()) {
     throw InputError(fmt::format("{}: {} has {} channels, but a clip of {} had {}", file_.path,
-                                 call, latent_channels, probed_.begin()->first.name(),
-                                 channels()));
+                                 call, latent_channels, probed_.begin()->first.name(), channels()));
   }
   const data::BucketShape shape{latents.size(2), latents.size(3), latents.size(4)};
   probed_.emplace(pixels, std::make_pair(shape, latent_channels));
@@ -101,8 +100,8 @@ std::vector<float> LatentAutoencoder::encode(const std::vector<uint8_t>& rgb,
           .sub(1.0)
           .permute({0, 4, 1, 2, 3})
           .contiguous();  // (1, 3, T, H, W) in [-1, 1]
-  const std::string call = fmt::format("encode([1, 3, {}, {}, {}])", pixels.frames, pixels.height,
-                                       pixels.width);
+  const std::string call =
+      fmt::format("encode([1, 3, {}, {}, {}])", pixels.frames, pixels.height, pixels.width);
   const at::Tensor latents =
       require_video(file_, call_detector(file_, "encode", {clip}, {}, call), call, 1, channels());
   if (latents.size(2) != latent.frames || latents.size(3) != latent.height ||
@@ -122,15 +121,15 @@ at::Tensor LatentAutoencoder::decode(const at::Tensor& latents,
   at::NoGradGuard no_grad;
   const std::string call = fmt::format("decode({})", shape_text(latents));
   const at::Tensor video = require_video(
-      file_,
-      call_detector(file_, "decode", {(latents / scaling_factor_).contiguous()}, {}, call), call,
-      latents.size(0), 3);
+      file_, call_detector(file_, "decode", {(latents / scaling_factor_).contiguous()}, {}, call),
+      call, latents.size(0), 3);
   if (video.size(2) != pixels.frames || video.size(3) != pixels.height ||
       video.size(4) != pixels.width) {
-    throw InputError(fmt::format("{}: {} returned {}, expected [{}, 3, {}, {}, {}] (the size "
-                                 "encode took)",
-                                 file_.path, call, shape_text(video), latents.size(0),
-                                 pixels.frames, pixels.height, pixels.width));
+    throw InputError(
+        fmt::format("{}: {} returned {}, expected [{}, 3, {}, {}, {}] (the size "
+                    "encode took)",
+                    file_.path, call, shape_text(video), latents.size(0), pixels.frames,
+                    pixels.height, pixels.width));
   }
   return video.to(at::kFloat);
 }

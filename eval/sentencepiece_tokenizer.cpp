@@ -12,7 +12,8 @@ namespace vdit::eval {
 SentencePieceTokenizer SentencePieceTokenizer::load(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
-    throw InputError(fmt::format("{}: no such tokenizer file, expected a SentencePiece .model", path));
+    throw InputError(
+        fmt::format("{}: no such tokenizer file, expected a SentencePiece .model", path));
   }
   SentencePieceTokenizer tokenizer;
   tokenizer.path_ = path;
@@ -36,8 +37,7 @@ std::vector<int64_t> SentencePieceTokenizer::tokenize(const std::string& text,
   std::vector<int> pieces;
   const auto status = processor_->Encode(text, &pieces);
   if (!status.ok()) {
-    throw InputError(
-        fmt::format("{}: cannot tokenize \"{}\": {}", path_, text, status.ToString()));
+    throw InputError(fmt::format("{}: cannot tokenize \"{}\": {}", path_, text, status.ToString()));
   }
   const int eos = processor_->eos_id();
   const int pad = processor_->pad_id();

@@ -1,4 +1,5 @@
-// A SentencePiece model file (T5-style text encoders' tokenizer), through Debian's libsentencepiece.
+// A SentencePiece model file (T5-style text encoders' tokenizer), through Debian's
+// libsentencepiece.
 #pragma once
 
 #include <cstdint>

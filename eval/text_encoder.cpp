@@ -59,12 +59,13 @@ at::Tensor TextEncoder::encode_batch(const std::vector<std::string>& captions) c
   const c10::IValue output = call_detector(file_, "forward", {batch}, {}, call);
   const at::Tensor embeddings = output.isTensor() ? output.toTensor() : at::Tensor();
   if (!embeddings.defined() || embeddings.dim() != 3 || embeddings.size(0) != count ||
-      embeddings.size(1) != length_ || embeddings.size(2) < 1 ||
-      !embeddings.is_floating_point() || (dim_ > 0 && embeddings.size(2) != dim_)) {
+      embeddings.size(1) != length_ || embeddings.size(2) < 1 || !embeddings.is_floating_point() ||
+      (dim_ > 0 && embeddings.size(2) != dim_)) {
     throw InputError(fmt::format(
         "{}: {} returned {}, expected a float tensor [{}, {}, D] ({})", file_.path, call,
-        embeddings.defined() ? c10::toString(embeddings.scalar_type()) + " " + shape_text(embeddings)
-                             : std::string(output.tagKind()),
+        embeddings.defined()
+            ? c10::toString(embeddings.scalar_type()) + " " + shape_text(embeddings)
+            : std::string(output.tagKind()),
         count, length_, kRole));
   }
   return embeddings.to(at::kFloat).contiguous();

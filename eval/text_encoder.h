@@ -35,7 +35,7 @@ class TextEncoder final : public data::CaptionEncoder {
   const std::string& path() const { return file_.path; }
   std::vector<float> encode(const std::string& caption) const override;
 
-  std::vector<int64_t> tokenize(const std::string& caption) const;  // [Lc] ids
+  std::vector<int64_t> tokenize(const std::string& caption) const;          // [Lc] ids
   at::Tensor encode_batch(const std::vector<std::string>& captions) const;  // (N, Lc, D) float
 
  private:

@@ -13,6 +13,8 @@
 #include "data/caption_tokenizer.h"
 #include "data/gif_writer.h"
 #include "data/png_writer.h"
+#include "eval/latent_autoencoder.h"
+#include "eval/text_encoder.h"
 #include "orchestrator/run_state.h"
 #include "orchestrator/sample_request_check.h"
 #include "worker/diffusion/sampler.h"
@@ -48,6 +50,17 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
   return rgb;
 }
 
+// The warning for a network whose file differs from the one the shards were packed with.
+void warn_if_other_file(const std::string& flag, const std::string& path,
+                        const std::string& checksum, const std::string& recorded,
+                        const std::string& field) {
+  if (recorded.empty() || recorded == checksum) return;
+  fmt::print(
+      "warning: {} {} has checksum {}, but the model's shards were packed with {} ({} in the "
+      "checkpoint's config): samples may come out wrong\n",
+      flag, path, checksum, recorded, field);
+}
+
 }  // namespace
 
 struct CheckpointSampler::State {
@@ -59,7 +72,88 @@ struct CheckpointSampler::State {
   model::VideoDiT dit{nullptr};
   std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
   diffusion::SampleOptions options;
+  data::BucketShape clip;    // what the model samples: pixels, or latents for a latent model
+  data::BucketShape pixels;  // the decoded video's frames and size
+  std::optional<eval::LatentAutoencoder> vae;
+  std::optional<eval::TextEncoder> text_encoder;
 };
+
+namespace {
+
+// Loads --vae for a latent model and finds the latent clip it encodes the requested video to.
+void attach_vae(CheckpointSampler::State& s, const SampleRequest& request) {
+  const ModelConfig& model = s.config.model;
+  s.pixels = data::BucketShape{request.frames, request.height, request.width};
+  s.clip = s.pixels;
+  if (model.space != "latent") {
+    if (!request.vae.empty()) {
+      throw InputError(fmt::format(
+          "--vae {}: the model of {} samples pixels (model.space = \"{}\"), there are no latents "
+          "to decode; leave out --vae",
+          request.vae, s.checkpoint.path, model.space));
+    }
+    if (model.channels != 3) {
+      throw InputError(fmt::format(
+          "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
+          "(3 channels)",
+          s.checkpoint.path, model.channels));
+    }
+    return;
+  }
+  if (request.vae.empty()) {
+    throw InputError(fmt::format(
+        "{}: the model was trained on latents (model.space = \"latent\", {} channels, VAE {}): "
+        "give the VAE its shards were packed with, --vae FILE.pt",
+        s.checkpoint.path, model.channels,
+        model.vae_checksum.empty() ? std::string("not recorded") : model.vae_checksum));
+  }
+  s.vae.emplace(eval::LatentAutoencoder::load(request.vae));
+  warn_if_other_file("--vae", request.vae, s.vae->checksum(), model.vae_checksum,
+                     "model.vae_checksum");
+  s.clip = s.vae->latent_shape(s.pixels);
+  if (s.vae->channels() != model.channels) {
+    throw InputError(
+        fmt::format("--vae {}: encodes to {} channels, but the model of {} has "
+                    "model.channels = {}",
+                    request.vae, s.vae->channels(), s.checkpoint.path, model.channels));
+  }
+  s.options.clip_x0 = false;  // latents are not bounded to the pixels' [-1, 1]
+}
+
+// Loads --text-encoder/--tokenizer for a model conditioned on caption embeddings.
+void attach_text_encoder(CheckpointSampler::State& s, const SampleRequest& request) {
+  const ModelConfig& model = s.config.model;
+  const bool given = !request.text_encoder.empty() || !request.tokenizer.empty();
+  if (model.condition != "embeddings") {
+    if (given) {
+      throw InputError(
+          fmt::format("--text-encoder/--tokenizer: the model of {} encodes caption ids itself "
+                      "(model.condition = \"{}\"); leave them out",
+                      s.checkpoint.path, model.condition));
+    }
+    return;
+  }
+  if (request.text_encoder.empty() || request.tokenizer.empty()) {
+    throw InputError(fmt::format(
+        "{}: the model is conditioned on caption embeddings (model.condition = \"embeddings\", "
+        "text encoder {}): give --text-encoder FILE.pt and --tokenizer FILE, as at pack time",
+        s.checkpoint.path,
+        model.text_encoder_checksum.empty() ? std::string("not recorded")
+                                            : model.text_encoder_checksum));
+  }
+  s.text_encoder.emplace(
+      eval::TextEncoder::load(request.text_encoder, request.tokenizer, model.caption_length));
+  warn_if_other_file("--text-encoder", request.text_encoder, s.text_encoder->checksum(),
+                     model.text_encoder_checksum, "model.text_encoder_checksum");
+  if (s.text_encoder->dim() != model.caption_embed_dim) {
+    throw InputError(fmt::format(
+        "--text-encoder {}: makes {}-wide embeddings, but the model of {} "
+        "has model.caption_embed_dim = {}",
+        request.text_encoder, s.text_encoder->dim(), s.checkpoint.path, model.caption_embed_dim));
+  }
+}
+
+}  // namespace
 
 CheckpointSampler::CheckpointSampler(const SampleRequest& request)
     : state_(std::make_unique<State>()) {
@@ -70,16 +164,12 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
   resolve_and_validate(s.config);
   s.position = parse_run_state(s.checkpoint.state_json, s.checkpoint.path + "/manifest.json");
   const RunConfig& config = s.config;
-  if (config.model.channels != 3) {
-    throw InputError(fmt::format(
-        "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
-        "(3 channels)",
-        s.checkpoint.path, config.model.channels));
-  }
-  check_sample_against_model(request, config);
+  attach_vae(s, request);
+  attach_text_encoder(s, request);
+  check_sample_against_model(model_sized(request), config);
   s.patch = config.model.patch();
-  s.grid = PatchGrid{request.frames / s.patch.frames, request.height / s.patch.size,
-                     request.width / s.patch.size};
+  s.grid = PatchGrid{s.clip.frames / s.patch.frames, s.clip.height / s.patch.size,
+                     s.clip.width / s.patch.size};
   s.dit = model::VideoDiT(model::video_dit_options(config.model, 0));
   training::load_model_weights(s.dit, s.checkpoint, !request.raw_weights);
   s.dit->eval();
@@ -100,10 +190,19 @@ int64_t CheckpointSampler::stage() const { return state_->position.stage; }
 const std::string& CheckpointSampler::checkpoint_path() const { return state_->checkpoint.path; }
 const RunConfig& CheckpointSampler::config() const { return state_->config; }
 
-std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
-                                                      uint64_t seed) const {
-  State& s = *state_;
-  const data::CaptionTokenizer tokenizer(s.config.model.caption_length);
+SampleRequest CheckpointSampler::model_sized(const SampleRequest& request) const {
+  SampleRequest sized = request;
+  sized.frames = state_->clip.frames;
+  sized.height = state_->clip.height;
+  sized.width = state_->clip.width;
+  return sized;
+}
+
+namespace {
+
+// Byte-level caption ids for a model that encodes them itself. Returns (N, Lc) int64.
+torch::Tensor caption_ids(const std::vector<std::string>& captions, int64_t caption_length) {
+  const data::CaptionTokenizer tokenizer(caption_length);
   std::vector<torch::Tensor> ids;
   int64_t captions_cut = 0;
   for (const auto& caption : captions) {
@@ -112,15 +211,26 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  fmt::print("{}",
-             data::caption_truncation_warning(
-                 captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
-                 "the checkpoint's model.caption_length: shorten them"));
+  fmt::print("{}", data::caption_truncation_warning(
+                       captions_cut, static_cast<int64_t>(captions.size()), caption_length,
+                       "the checkpoint's model.caption_length: shorten them"));
+  return torch::stack(ids);
+}
+
+}  // namespace
+
+std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
+                                                      uint64_t seed) const {
+  State& s = *state_;
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
-  const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
-  const auto videos =
+  const torch::Tensor condition = s.text_encoder
+                                      ? s.text_encoder->encode_batch(captions)  // (N, Lc, E)
+                                      : caption_ids(captions, s.config.model.caption_length);
+  const auto tokens = diffusion::sample(s.dit, *s.diffusion, condition, s.grid, options);
+  auto videos =
       model::unpatchify(tokens, s.grid, s.patch, s.config.model.channels);  // (N, C, T, H, W)
+  if (s.vae) videos = s.vae->decode(videos, s.pixels);  // (N, 3, T, H, W) pixels
   std::vector<data::RgbVideo> rgb;
   for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
   return rgb;
@@ -129,7 +239,8 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
 std::vector<WrittenSample> write_samples(const SampleRequest& request) {
   check_sample_flags(request);
   const CheckpointSampler sampler(request);
-  check_sample_memory(request, estimate_sample_memory_bytes(request, sampler.config()),
+  const SampleRequest sized = sampler.model_sized(request);
+  check_sample_memory(sized, estimate_sample_memory_bytes(sized, sampler.config()),
                       available_memory_bytes());
   const std::vector<data::RgbVideo> videos =
       sampler.sample(request.captions, static_cast<uint64_t>(request.seed));

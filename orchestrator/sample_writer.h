@@ -28,6 +28,13 @@ struct SampleRequest {
   bool raw_weights = false;
   std::string out_dir;  // empty: <run>/samples/step_<N>
   int gif_scale = 4;
+  // A latent model's VAE (model.space = "latent"): frames and size above are the decoded video's,
+  // the model samples the latent size the VAE encodes them to. Refused for a pixel model.
+  std::string vae;
+  // A model conditioned on caption embeddings (model.condition = "embeddings"): the text encoder
+  // and tokenizer files that encode the captions, as at pack time. Refused for an ids model.
+  std::string text_encoder;
+  std::string tokenizer;
 };
 
 struct WrittenSample {
@@ -47,8 +54,11 @@ std::vector<WrittenSample> write_samples(const SampleRequest& request);
 // request's captions, seed and output fields are not used.
 class CheckpointSampler {
  public:
-  // InputError for a missing checkpoint, a non-RGB model, or frames/size/steps the model cannot
-  // take (check_sample_against_model); the flags themselves are the caller's to check.
+  // InputError for a missing checkpoint, a latent model without a VAE (or a pixel model with
+  // one), an embeddings model without a text encoder, or frames/size/steps the model cannot take
+  // (check_sample_against_model); the flags themselves are the caller's to check. A VAE or text
+  // encoder whose checksum differs from the one the model's shards were packed with (recorded in
+  // its config) is a warning on stdout naming both.
   explicit CheckpointSampler(const SampleRequest& request);
   ~CheckpointSampler();
   CheckpointSampler(CheckpointSampler&&) noexcept;
@@ -58,11 +68,15 @@ class CheckpointSampler {
   int64_t stage() const;  // the curriculum stage the checkpoint was saved in
   const std::string& checkpoint_path() const;
   const RunConfig& config() const;  // the checkpoint's, resolved
+  // The request with frames and size replaced by what the model itself samples (the latent clip
+  // for a latent model, the request unchanged for a pixel model): for memory estimates.
+  SampleRequest model_sized(const SampleRequest& request) const;
   // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
   std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
 
+  struct State;  // public so that the sampler's helpers in its .cpp can take it
+
  private:
-  struct State;
   std::unique_ptr<State> state_;
 };
 
