@@ -64,7 +64,7 @@ at::Tensor TextEncoder::encode_batch(const std::vector<std::string>& captions) c
     throw InputError(fmt::format(
         "{}: {} returned {}, expected a float tensor [{}, {}, D] ({})", file_.path, call,
         embeddings.defined()
-            ? c10::toString(embeddings.scalar_type()) + " " + shape_text(embeddings)
+            ? std::string(c10::toString(embeddings.scalar_type())) + " " + shape_text(embeddings)
             : std::string(output.tagKind()),
         count, length_, kRole));
   }
