@@ -79,11 +79,11 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
 // The perceptual loss decodes this rank's tokens to whole RGB frames.
 void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
                       const std::string& where, std::vector<std::string>& problems) {
-  if (config.model.channels != 3) {
-    problems.push_back(
-        fmt::format("{}: perceptual_weight > 0 needs pixel shards (model.channels = 3), found "
-                    "model.channels = {}",
-                    where, config.model.channels));
+  if (config.model.channels != 3 || config.model.space != "pixel") {
+    problems.push_back(fmt::format(
+        "{}: perceptual_weight > 0 needs pixel shards (model.space = \"pixel\", model.channels = "
+        "3), found model.space = \"{}\", model.channels = {}",
+        where, config.model.space, config.model.channels));
   }
   const int64_t patch_frames = bucket.shape.frames / config.model.patch_frames;
   if (patch_frames % config.parallel.sp != 0) {
