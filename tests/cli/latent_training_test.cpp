@@ -34,7 +34,7 @@ std::string word_after(const std::string& text, const std::string& prefix) {
   const size_t start = text.find(prefix);
   if (start == std::string::npos) return "";
   const size_t begin = start + prefix.size();
-  return text.substr(begin, text.find_first_of(" \n\"", begin) - begin);
+  return text.substr(begin, text.find_first_of(" \n\"'", begin) - begin);
 }
 
 // Packed once for the suite: two 1-second videos at 8 fps, clips of 1 and 4 frames at 16x16,
@@ -111,8 +111,8 @@ TEST_F(LatentTraining, TrainsRecordsTheVaeAndSamplesDecodedPixels) {
   const std::string text = word_after(inspect.output, "from text encoder ");
   std::stringstream config;
   config << std::ifstream(dir_ / "run" / "config.toml").rdbuf();
-  EXPECT_EQ(word_after(config.str(), "vae_checksum = \""), vae) << config.str();
-  EXPECT_EQ(word_after(config.str(), "text_encoder_checksum = \""), text) << config.str();
+  EXPECT_EQ(word_after(config.str(), "vae_checksum = '"), vae) << config.str();
+  EXPECT_EQ(word_after(config.str(), "text_encoder_checksum = '"), text) << config.str();
 
   const Result sampled = sample("run", networks());
   ASSERT_EQ(sampled.exit_code, 0) << sampled.output;
