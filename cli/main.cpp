@@ -22,7 +22,7 @@ struct Subcommand {
 const std::map<std::string, Subcommand>& subcommands() {
   static const std::map<std::string, Subcommand> table = {
       {"train", {vdit::cli::run_train, "train a video DiT from a TOML run config"}},
-      {"sample", {vdit::cli::run_sample, "generate videos (GIF + PNG frames) from a checkpoint"}},
+      {"sample", {vdit::cli::run_sample, "generate videos from a checkpoint: GIF, MP4, PNG"}},
       {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
       {"ckpt",
        {vdit::cli::run_ckpt,

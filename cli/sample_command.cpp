@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "data/motion_track.h"
+#include "orchestrator/sample_formats.h"
 #include "orchestrator/sample_writer.h"
 
 namespace vdit::cli {
@@ -16,10 +17,11 @@ int run_sample(const Args& args) {
   namespace po = boost::program_options;
   orchestrator::SampleRequest request;
   std::string size = "32x32";
+  std::string formats = "gif,mp4,png";
   po::options_description options(
-      "vdit sample [options]\n\nGenerates videos from a checkpoint: an animated GIF and PNG frames "
-      "per caption, and prints how far each sample's foreground moves (centroid, first to last "
-      "frame)");
+      "vdit sample [options]\n\nGenerates videos from a checkpoint: a GIF, an MP4 and PNG frames "
+      "per caption (--format), a contact sheet of every frame of every sample, and prints how "
+      "far each sample's foreground moves (centroid, first to last frame)");
   options.add_options()("help,h", "show this help")(
       "run", po::value(&request.run_dir), "run folder: sample from its latest checkpoint")(
       "checkpoint", po::value(&request.checkpoint), "a checkpoint folder (instead of --run)")(
@@ -34,7 +36,11 @@ int run_sample(const Args& args) {
       "raw-weights", po::bool_switch(&request.raw_weights),
       "use the raw weights instead of the EMA")("out", po::value(&request.out_dir),
                                                 "output folder (default: <run>/samples/step_N)")(
-      "scale", po::value(&request.gif_scale)->default_value(4), "GIF upscaling factor")(
+      "format", po::value(&formats)->default_value(formats),
+      "files per sample: a comma-separated list of gif, mp4, png")(
+      "fps", po::value(&request.fps)->default_value(8), "frames per second of the GIF and MP4")(
+      "upscale", po::value(&request.upscale)->default_value(4),
+      "integer upscaling factor (nearest neighbour) of every image written")(
       "vae", po::value(&request.vae),
       "a latent model's VAE (TorchScript): decodes the sampled latents; --frames/--size are the "
       "decoded video's")("text-encoder", po::value(&request.text_encoder),
@@ -48,6 +54,7 @@ int run_sample(const Args& args) {
   }
   if (values->count("steps")) request.steps = (*values)["steps"].as<int64_t>();
   if (values->count("guidance")) request.guidance = (*values)["guidance"].as<double>();
+  request.formats = orchestrator::parse_sample_formats(formats);
   char separator = 0;
   int consumed = 0;
   if (std::sscanf(size.c_str(), "%ld%c%ld%n", &request.height, &separator, &request.width,
@@ -57,10 +64,19 @@ int run_sample(const Args& args) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (values->count("caption") == 0) request.captions = {"a red circle moving right"};
-  const auto samples = orchestrator::write_samples(request);
-  for (const auto& sample : samples) fmt::print("wrote {}\n", sample.gif);
+  const orchestrator::WrittenSamples written = orchestrator::write_samples(request);
+  for (const auto& sample : written.samples) {
+    for (const std::string& file : {sample.gif, sample.mp4}) {
+      if (!file.empty()) fmt::print("wrote {}\n", file);
+    }
+    if (!sample.png_frames.empty()) {
+      fmt::print("wrote {} .. {} ({} PNG frames)\n", sample.png_frames.front(),
+                 sample.png_frames.back(), sample.png_frames.size());
+    }
+  }
+  fmt::print("wrote {}\n", written.contact_sheet);
   // Motion as numbers: the foreground centroid of the first and last frame (x right, y down).
-  for (const auto& sample : samples) {
+  for (const auto& sample : written.samples) {
     fmt::print("{}: {} (\"{}\")\n", sample.name, data::describe_motion(sample.motion),
                sample.caption);
   }

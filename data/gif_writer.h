@@ -1,9 +1,8 @@
-// Animated GIF89a writer for sample previews: fixed colour-cube palette, LZW, loops forever.
+// Animated GIF writer for sample previews: FFmpeg's palettegen/paletteuse filters choose one
+// palette for the whole clip, FFmpeg's GIF encoder and muxer write it; the GIF loops forever.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "data/rgb_video.h"
 
@@ -13,17 +12,21 @@ struct GifOptions {
   // Time each frame is shown, in centiseconds (10 -> 10 fps). Browsers and FFmpeg show delays
   // below 2 as 10, so use 2 or more.
   int delay_cs = 10;
-  // Nearest-neighbour upscaling factor, so that 32x32 samples are big enough to look at.
+  // Nearest-neighbour upscaling factor (upscale_nearest), so that 32x32 samples are big enough to
+  // look at.
   int scale = 1;
 };
 
-// The GIF file bytes for `video`. Colours are rounded to a 6x7x6 RGB cube: one global palette,
-// the same for every frame and every video, so frames never flicker between palettes and
-// colours on the cube (multiples of 51 for red/blue, of 42.5 rounded for green) survive exactly.
-// Throws InputError for empty or inconsistent frames or options out of range.
-std::vector<uint8_t> encode_gif(const RgbVideo& video, const GifOptions& options = {});
-
-// encode_gif, written to `path`. Throws RuntimeError if the file cannot be written.
+// Writes `video` as a GIF with one global palette of up to 256 colours, the median cut of every
+// pixel of every frame (palettegen, stats_mode=full), so frames never flicker between palettes.
+// A clip of at most 256 distinct colours survives exactly; otherwise each pixel becomes its
+// nearest palette colour (paletteuse without dithering: dither noise on 4x4-pixel blocks reads as
+// texture, not as a smoother gradient).
+// Throws InputError for an empty or inconsistent video or options out of range, RuntimeError if
+// FFmpeg cannot write the file.
 void write_gif(const std::string& path, const RgbVideo& video, const GifOptions& options = {});
+
+// Centiseconds per frame for `fps` frames per second, as GIF stores it (rounded).
+int gif_delay_cs(int fps);
 
 }  // namespace vdit::data

@@ -22,4 +22,11 @@ struct RgbVideo {
 // frames * height * width * 3 bytes.
 void validate_rgb_video(const RgbVideo& video, const std::string& what);
 
+constexpr int kMaxUpscale = 64;
+
+// Every pixel repeated factor x factor times (nearest neighbour), so that 32x32 samples are big
+// enough to look at and keep their exact colours. Throws InputError unless 1 <= factor <=
+// kMaxUpscale.
+RgbVideo upscale_nearest(const RgbVideo& video, int factor);
+
 }  // namespace vdit::data

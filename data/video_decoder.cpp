@@ -1,10 +1,7 @@
 #include "data/video_decoder.h"
 
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 }
 
 #include <fmt/format.h>
@@ -16,36 +13,10 @@ extern "C" {
 #include <utility>
 
 #include "core/error.h"
+#include "data/ffmpeg_handles.h"
 
 namespace vdit::data {
 namespace {
-
-struct FormatContextDeleter {
-  void operator()(AVFormatContext* context) const noexcept { avformat_close_input(&context); }
-};
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* context) const noexcept { avcodec_free_context(&context); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* frame) const noexcept { av_frame_free(&frame); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* packet) const noexcept { av_packet_free(&packet); }
-};
-struct SwsContextDeleter {
-  void operator()(SwsContext* context) const noexcept { sws_freeContext(context); }
-};
-using FormatContextPtr = std::unique_ptr<AVFormatContext, FormatContextDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using SwsContextPtr = std::unique_ptr<SwsContext, SwsContextDeleter>;
-
-std::string av_error_text(int status) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(status, text, sizeof(text));
-  return text;
-}
 
 // Every FFmpeg failure on a user's file is an InputError naming the file and the step.
 void check(int status, const std::string& path, const char* step) {

@@ -38,9 +38,12 @@ void check_sample_flags(const SampleRequest& request) {
   if (request.captions.empty()) {
     throw InputError("--caption: none given, expected at least one caption to sample");
   }
-  if (request.gif_scale < 1 || request.gif_scale > kMaxGifScale) {
+  if (request.upscale < 1 || request.upscale > kMaxSampleUpscale) {
     throw InputError(
-        fmt::format("--scale: found {}, expected 1..{}", request.gif_scale, kMaxGifScale));
+        fmt::format("--upscale: found {}, expected 1..{}", request.upscale, kMaxSampleUpscale));
+  }
+  if (request.fps < 1 || request.fps > kMaxSampleFps) {
+    throw InputError(fmt::format("--fps: found {}, expected 1..{}", request.fps, kMaxSampleFps));
   }
 }
 

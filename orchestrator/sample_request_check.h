@@ -12,7 +12,8 @@ namespace vdit::orchestrator {
 
 // The checks that need no checkpoint: frames and size >= 1, steps >= 1 and a guidance scale in
 // [0, kMaxGuidanceScale] when given, seed >= 0, a known sampler when given, at least one caption,
-// GIF scale 1..kMaxGifScale. InputError naming the flag, the value found and the value expected.
+// upscale 1..kMaxSampleUpscale, fps 1..kMaxSampleFps. InputError naming the flag, the value found
+// and the value expected.
 void check_sample_flags(const SampleRequest& request);
 
 // Against the checkpoint's (validated) config: frames a multiple of model.patch_frames, height and
@@ -33,6 +34,8 @@ void check_sample_memory(const SampleRequest& request, double estimate,
                          std::optional<int64_t> available);
 
 inline constexpr double kMaxGuidanceScale = 100;
-inline constexpr int kMaxGifScale = 32;
+inline constexpr int kMaxSampleUpscale = 32;
+// GIF stores frame delays in centiseconds, and browsers show delays below 2 cs as 10 cs.
+inline constexpr int kMaxSampleFps = 50;
 
 }  // namespace vdit::orchestrator

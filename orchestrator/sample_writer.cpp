@@ -11,7 +11,9 @@
 #include "core/error.h"
 #include "core/host_memory.h"
 #include "data/caption_tokenizer.h"
+#include "data/contact_sheet.h"
 #include "data/gif_writer.h"
+#include "data/mp4_writer.h"
 #include "data/png_writer.h"
 #include "eval/latent_autoencoder.h"
 #include "eval/text_encoder.h"
@@ -236,7 +238,7 @@ std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::str
   return rgb;
 }
 
-std::vector<WrittenSample> write_samples(const SampleRequest& request) {
+WrittenSamples write_samples(const SampleRequest& request) {
   check_sample_flags(request);
   const CheckpointSampler sampler(request);
   const SampleRequest sized = sampler.model_sized(request);
@@ -250,24 +252,43 @@ std::vector<WrittenSample> write_samples(const SampleRequest& request) {
           : (request.run_dir.empty() ? sampler.checkpoint_path() : request.run_dir) +
                 fmt::format("/samples/step_{:09d}", sampler.step());
   std::filesystem::create_directories(out_dir);
-  std::vector<WrittenSample> written;
+  data::GifOptions gif;
+  gif.delay_cs = data::gif_delay_cs(request.fps);
+  gif.scale = request.upscale;
+  data::Mp4Options mp4;
+  mp4.fps = request.fps;
+  mp4.scale = request.upscale;
+  WrittenSamples written;
   for (size_t i = 0; i < request.captions.size(); ++i) {
     const data::RgbVideo& rgb = videos[i];
     WrittenSample sample;
     sample.name = fmt::format("sample_{:02d}", i);
     sample.caption = request.captions[i];
     const std::string stem = out_dir + "/" + sample.name;
-    sample.gif = stem + ".gif";
-    data::GifOptions gif;
-    gif.scale = request.gif_scale;
-    data::write_gif(sample.gif, rgb, gif);
-    sample.motion = data::track_motion(rgb, {}, sample.gif);
-    for (int frame = 0; frame < rgb.frames; ++frame) {
-      data::write_png(fmt::format("{}_frame{:03d}.png", stem, frame), rgb, frame);
+    if (request.formats.gif) {
+      sample.gif = stem + ".gif";
+      data::write_gif(sample.gif, rgb, gif);
     }
-    std::ofstream(stem + ".txt") << request.captions[i] << "\n";
-    written.push_back(std::move(sample));
+    if (request.formats.mp4) {
+      sample.mp4 = stem + ".mp4";
+      data::write_mp4(sample.mp4, rgb, mp4);
+    }
+    if (request.formats.png) {
+      const data::RgbVideo scaled = data::upscale_nearest(rgb, request.upscale);
+      for (int frame = 0; frame < rgb.frames; ++frame) {
+        sample.png_frames.push_back(fmt::format("{}_frame{:03d}.png", stem, frame));
+        data::write_png(sample.png_frames.back(), scaled, frame);
+      }
+    }
+    sample.caption_file = stem + ".txt";
+    std::ofstream(sample.caption_file) << request.captions[i] << "\n";
+    sample.motion = data::track_motion(rgb, {}, stem);
+    written.samples.push_back(std::move(sample));
   }
+  data::ContactSheetOptions sheet;
+  sheet.scale = request.upscale;
+  written.contact_sheet = out_dir + "/contact_sheet.png";
+  data::write_png(written.contact_sheet, data::contact_sheet(videos, sheet));
   return written;
 }
 

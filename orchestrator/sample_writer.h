@@ -1,5 +1,6 @@
 // `vdit sample`: load a checkpoint's model (EMA weights by default), sample videos for captions,
-// write each as an animated GIF and PNG frames, and measure how far each sample's shapes move.
+// write each as GIF, MP4 and/or PNG frames plus one contact sheet of all, and measure how far each
+// sample's shapes move.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "core/config.h"
 #include "data/motion_track.h"
 #include "data/rgb_video.h"
+#include "orchestrator/sample_formats.h"
 
 namespace vdit::orchestrator {
 
@@ -26,8 +28,10 @@ struct SampleRequest {
   std::optional<double> guidance;  // empty: diffusion.guidance_scale
   int64_t seed = 0;                // >= 0 (signed so that a typed -1 is refused, not wrapped)
   bool raw_weights = false;
-  std::string out_dir;  // empty: <run>/samples/step_<N>
-  int gif_scale = 4;
+  std::string out_dir;    // empty: <run>/samples/step_<N>
+  SampleFormats formats;  // the files of each sample
+  int fps = 8;            // frames per second of the GIF and MP4
+  int upscale = 4;        // nearest-neighbour upscaling of every image written
   // A latent model's VAE (model.space = "latent"): frames and size above are the decoded video's,
   // the model samples the latent size the VAE encodes them to. Refused for a pixel model.
   std::string vae;
@@ -38,16 +42,24 @@ struct SampleRequest {
 };
 
 struct WrittenSample {
-  std::string name;          // "sample_00"
-  std::string caption;       // as requested
-  std::string gif;           // path of the GIF; the PNG frames and caption sit beside it
-  data::MotionTrack motion;  // foreground centroid per frame and its displacement
+  std::string name;                     // "sample_00"
+  std::string caption;                  // as requested
+  std::string gif;                      // sample_NN.gif; empty unless formats.gif
+  std::string mp4;                      // sample_NN.mp4; empty unless formats.mp4
+  std::vector<std::string> png_frames;  // sample_NN_frameMMM.png; empty unless formats.png
+  std::string caption_file;             // sample_NN.txt
+  data::MotionTrack motion;             // foreground centroid per frame and its displacement
+};
+
+struct WrittenSamples {
+  std::vector<WrittenSample> samples;  // one per caption, in request order
+  std::string contact_sheet;           // contact_sheet.png: a row per sample, a column per frame
 };
 
 // One sample per caption, in request order. Every flag is checked before any compute
 // (sample_request_check.h): InputError for a missing checkpoint, a flag out of range, a size the
 // patch cannot cut or a request larger than the machine's memory.
-std::vector<WrittenSample> write_samples(const SampleRequest& request);
+WrittenSamples write_samples(const SampleRequest& request);
 
 // A checkpoint's model loaded once for many sampling calls (`vdit eval` samples thousands of
 // videos per checkpoint). Built from a request's checkpoint, size and sampler settings; the

@@ -23,7 +23,31 @@ void in_place(const torch::Tensor& tensor, Operation&& operation) {
   if (!contiguous.is_same(tensor)) tensor.copy_(contiguous);
 }
 
+// What a blocking collective returns when started: it has already finished.
+class FinishedCollective final : public PendingCollective {
+ public:
+  bool test() override { return true; }
+  void wait() override {}
+};
+
 }  // namespace
+
+std::unique_ptr<PendingCollective> CommunicatorBackend::start_all_reduce_sum(
+    const torch::Tensor& tensor) {
+  all_reduce_sum(tensor);
+  return std::make_unique<FinishedCollective>();
+}
+
+std::unique_ptr<PendingCollective> CommunicatorBackend::start_reduce_sum(
+    const torch::Tensor& tensor, int /*root*/) {
+  return start_all_reduce_sum(tensor);
+}
+
+std::unique_ptr<PendingCollective> CommunicatorBackend::start_broadcast(const torch::Tensor& tensor,
+                                                                        int root) {
+  broadcast(tensor, root);
+  return std::make_unique<FinishedCollective>();
+}
 
 Communicator::Communicator(std::shared_ptr<CommunicatorBackend> backend)
     : backend_(std::move(backend)) {
@@ -43,6 +67,26 @@ void Communicator::all_reduce_avg(const torch::Tensor& tensor) const {
     backend_->all_reduce_sum(buffer);
     buffer.div_(size());
   });
+}
+
+std::unique_ptr<PendingCollective> Communicator::start_all_reduce_sum(
+    const torch::Tensor& tensor) const {
+  check_contiguous(tensor, "start_all_reduce_sum");
+  return backend_->start_all_reduce_sum(tensor);
+}
+
+std::unique_ptr<PendingCollective> Communicator::start_reduce_sum(const torch::Tensor& tensor,
+                                                                  int root) const {
+  check_contiguous(tensor, "start_reduce_sum");
+  check_peer(root, "reduce root");
+  return backend_->start_reduce_sum(tensor, root);
+}
+
+std::unique_ptr<PendingCollective> Communicator::start_broadcast(const torch::Tensor& tensor,
+                                                                 int root) const {
+  check_contiguous(tensor, "start_broadcast");
+  check_peer(root, "broadcast root");
+  return backend_->start_broadcast(tensor, root);
 }
 
 torch::Tensor Communicator::reduce_scatter_sum(const torch::Tensor& input) const {
@@ -118,6 +162,15 @@ void Communicator::recv(const torch::Tensor& tensor, int source) const {
 }
 
 void Communicator::barrier() const { backend_->barrier(); }
+
+void Communicator::check_contiguous(const torch::Tensor& tensor, const char* operation) {
+  if (!tensor.is_contiguous()) {
+    // A started collective could reach a strided tensor only by a copy once it has finished.
+    throw RuntimeError(
+        fmt::format("{} needs a contiguous tensor, got shape {} with strides [{}]", operation,
+                    shape_of(tensor), fmt::join(tensor.strides(), ", ")));
+  }
+}
 
 void Communicator::check_peer(int peer, const char* role) const {
   if (peer < 0 || peer >= size()) {

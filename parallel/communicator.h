@@ -8,6 +8,17 @@
 
 namespace vdit::parallel {
 
+// A collective in flight (see Communicator::start_all_reduce_sum). Destroying one waits for it.
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  // Lets the collective make progress without blocking (MPI moves non-blocking collectives only
+  // inside MPI calls); true once it has finished.
+  virtual bool test() = 0;
+  // Blocks until the collective has finished; its result may then be read.
+  virtual void wait() = 0;
+};
+
 // What a backend implements. The Communicator handle has already checked shapes and ranks and
 // made every tensor contiguous; outputs are preallocated by the handle on the input's device, so a
 // backend only moves bytes. Rank numbers are ranks within this group.
@@ -20,6 +31,16 @@ class CommunicatorBackend {
   virtual int size() const = 0;
 
   virtual void all_reduce_sum(const torch::Tensor& tensor) = 0;
+  // Starts all_reduce_sum without waiting. `tensor` stays untouched by the caller until the
+  // returned collective has finished. The default runs the blocking one (right for backends whose
+  // collectives are already asynchronous to the host, like NCCL's on its stream).
+  virtual std::unique_ptr<PendingCollective> start_all_reduce_sum(const torch::Tensor& tensor);
+  // Starts a sum that only `root` receives (in place there; other ranks' tensors are left as they
+  // were). The default all-reduces, which gives root the same result.
+  virtual std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor,
+                                                              int root);
+  // Starts broadcast(tensor, root). The default runs the blocking one.
+  virtual std::unique_ptr<PendingCollective> start_broadcast(const torch::Tensor& tensor, int root);
   // output holds input.numel() / size() elements: block rank() of the element-wise sum.
   virtual void reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) = 0;
   // output holds size() blocks of input.numel() elements, block i from rank i.
@@ -51,6 +72,14 @@ class Communicator {
   void all_reduce_sum(const torch::Tensor& tensor) const;
   // In place: the element-wise mean over the group (floating-point tensors only).
   void all_reduce_avg(const torch::Tensor& tensor) const;
+  // In place, without waiting: `tensor` (contiguous) becomes the element-wise sum once the
+  // returned collective has finished. Ranks start their collectives in the same order.
+  std::unique_ptr<PendingCollective> start_all_reduce_sum(const torch::Tensor& tensor) const;
+  // In place on `root` only, without waiting: root's tensor becomes the element-wise sum; the
+  // other ranks' tensors keep their values.
+  std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor, int root) const;
+  // Without waiting: every rank's tensor (contiguous) becomes root's.
+  std::unique_ptr<PendingCollective> start_broadcast(const torch::Tensor& tensor, int root) const;
 
   // Sums over the group, then returns this rank's slice of dim 0:
   //   [size * n, ...] -> [n, ...], rows rank*n .. rank*n + n - 1 of the sum.
@@ -77,6 +106,7 @@ class Communicator {
   void barrier() const;
 
  private:
+  static void check_contiguous(const torch::Tensor& tensor, const char* operation);
   void check_peer(int peer, const char* role) const;
 
   std::shared_ptr<CommunicatorBackend> backend_;

@@ -29,6 +29,21 @@ void DeviceRoutedCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
   route(tensor).all_reduce_sum(tensor);
 }
 
+std::unique_ptr<PendingCollective> DeviceRoutedCommunicator::start_all_reduce_sum(
+    const torch::Tensor& tensor) {
+  return route(tensor).start_all_reduce_sum(tensor);
+}
+
+std::unique_ptr<PendingCollective> DeviceRoutedCommunicator::start_reduce_sum(
+    const torch::Tensor& tensor, int root) {
+  return route(tensor).start_reduce_sum(tensor, root);
+}
+
+std::unique_ptr<PendingCollective> DeviceRoutedCommunicator::start_broadcast(
+    const torch::Tensor& tensor, int root) {
+  return route(tensor).start_broadcast(tensor, root);
+}
+
 void DeviceRoutedCommunicator::reduce_scatter_sum(const torch::Tensor& input,
                                                   const torch::Tensor& output) {
   route(input).reduce_scatter_sum(input, output);

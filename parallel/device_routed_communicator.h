@@ -19,6 +19,11 @@ class DeviceRoutedCommunicator final : public CommunicatorBackend {
   int size() const override { return host_->size(); }
 
   void all_reduce_sum(const torch::Tensor& tensor) override;
+  std::unique_ptr<PendingCollective> start_all_reduce_sum(const torch::Tensor& tensor) override;
+  std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor,
+                                                      int root) override;
+  std::unique_ptr<PendingCollective> start_broadcast(const torch::Tensor& tensor,
+                                                     int root) override;
   void reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_gather(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_to_all(const torch::Tensor& input, const torch::Tensor& output) override;

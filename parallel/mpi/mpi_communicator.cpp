@@ -61,6 +61,30 @@ int mpi_count(const torch::Tensor& tensor, int64_t elements) {
   return static_cast<int>(elements);
 }
 
+// An MPI request of a non-blocking collective, and the tensor whose memory it uses.
+class MpiPendingCollective final : public PendingCollective {
+ public:
+  MpiPendingCollective(MPI_Request request, torch::Tensor tensor)
+      : request_(request), tensor_(std::move(tensor)) {}
+  MpiPendingCollective(const MpiPendingCollective&) = delete;
+  MpiPendingCollective& operator=(const MpiPendingCollective&) = delete;
+  // MPI may still write into the tensor: wait rather than free the request under it.
+  ~MpiPendingCollective() override {
+    if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  }
+
+  bool test() override {
+    int done = 0;
+    MPI_CHECK(MPI_Test(&request_, &done, MPI_STATUS_IGNORE));
+    return done != 0;
+  }
+  void wait() override { MPI_CHECK(MPI_Wait(&request_, MPI_STATUS_IGNORE)); }
+
+ private:
+  MPI_Request request_;
+  torch::Tensor tensor_;
+};
+
 }  // namespace
 
 Communicator MpiCommunicator::create(MpiCommunicatorHandle comm) {
@@ -84,6 +108,36 @@ void MpiCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
   }
   MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(), mpi_count(tensor, tensor.numel()),
                           move_type(tensor), MPI_SUM, comm_.get()));
+}
+
+std::unique_ptr<PendingCollective> MpiCommunicator::start_all_reduce_sum(
+    const torch::Tensor& tensor) {
+  if (reduced_in_float(tensor)) return CommunicatorBackend::start_all_reduce_sum(tensor);
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), mpi_count(tensor, tensor.numel()),
+                           move_type(tensor), MPI_SUM, comm_.get(), &request));
+  return std::make_unique<MpiPendingCollective>(request, tensor);
+}
+
+std::unique_ptr<PendingCollective> MpiCommunicator::start_reduce_sum(const torch::Tensor& tensor,
+                                                                     int root) {
+  if (reduced_in_float(tensor)) return CommunicatorBackend::start_reduce_sum(tensor, root);
+  MPI_Request request = MPI_REQUEST_NULL;
+  const int count = mpi_count(tensor, tensor.numel());
+  // The root sums in place; the others only send.
+  const void* send = rank_ == root ? MPI_IN_PLACE : tensor.data_ptr();
+  void* receive = rank_ == root ? tensor.data_ptr() : nullptr;
+  MPI_CHECK(MPI_Ireduce(send, receive, count, move_type(tensor), MPI_SUM, root, comm_.get(),
+                        &request));
+  return std::make_unique<MpiPendingCollective>(request, tensor);
+}
+
+std::unique_ptr<PendingCollective> MpiCommunicator::start_broadcast(const torch::Tensor& tensor,
+                                                                    int root) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_CHECK(MPI_Ibcast(tensor.data_ptr(), mpi_count(tensor, tensor.numel()), move_type(tensor),
+                       root, comm_.get(), &request));
+  return std::make_unique<MpiPendingCollective>(request, tensor);
 }
 
 void MpiCommunicator::reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) {

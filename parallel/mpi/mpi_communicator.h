@@ -22,6 +22,12 @@ class MpiCommunicator final : public CommunicatorBackend {
   int size() const override { return size_; }
 
   void all_reduce_sum(const torch::Tensor& tensor) override;
+  // MPI_Iallreduce (16-bit floats: the blocking one, which sums in float32).
+  std::unique_ptr<PendingCollective> start_all_reduce_sum(const torch::Tensor& tensor) override;
+  std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor,
+                                                      int root) override;  // MPI_Ireduce
+  std::unique_ptr<PendingCollective> start_broadcast(const torch::Tensor& tensor,
+                                                     int root) override;  // MPI_Ibcast
   void reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_gather(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_to_all(const torch::Tensor& input, const torch::Tensor& output) override;

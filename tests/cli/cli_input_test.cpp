@@ -63,6 +63,15 @@ TEST(SampleCommand, ExitsTwoNamingTheFlagWhenAValueIsOutOfRange) {
   const Result size = run_vdit(run + " --size 32x32x8");
   EXPECT_EQ(size.exit_code, 2) << size.output;
   EXPECT_NE(size.output.find("--size: found \"32x32x8\""), std::string::npos) << size.output;
+  const Result format = run_vdit(run + " --format gif,webm");
+  EXPECT_EQ(format.exit_code, 2) << format.output;
+  EXPECT_NE(
+      format.output.find("--format: found \"webm\" in \"gif,webm\", expected gif, mp4 or png"),
+      std::string::npos)
+      << format.output;
+  const Result fps = run_vdit(run + " --fps 0");
+  EXPECT_EQ(fps.exit_code, 2) << fps.output;
+  EXPECT_NE(fps.output.find("--fps: found 0, expected 1..50"), std::string::npos) << fps.output;
 }
 
 }  // namespace

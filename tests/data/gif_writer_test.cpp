@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/error.h"
 #include "tests/data/media_test_utils.h"
@@ -15,7 +19,7 @@ namespace {
 using media_test::decode_with_ffmpeg;
 using media_test::ScratchDir;
 
-// Colours on the 6x7x6 palette cube survive GIF encoding exactly.
+// 252 colours (a 6x7x6 cube): fewer than a palette holds, so they survive GIF encoding exactly.
 constexpr uint8_t kRedBlueLevels[] = {0, 51, 102, 153, 204, 255};
 constexpr uint8_t kGreenLevels[] = {0, 43, 85, 128, 170, 213, 255};
 
@@ -30,10 +34,9 @@ RgbVideo random_palette_video(int frames, int height, int width, uint32_t seed) 
   return video;
 }
 
-TEST(GifWriter, FfmpegDecodesPaletteColoursExactly) {
+TEST(GifWriter, FfmpegDecodesAClipOfAtMost256ColoursExactly) {
   ScratchDir dir("gif-writer");
-  // Random pixels fill the 4096-code LZW table many times over, exercising widening and clears;
-  // odd sizes catch row-order mistakes.
+  // Random pixels over every palette entry; odd sizes catch row-order mistakes.
   const RgbVideo video = random_palette_video(3, 131, 97, 7);
   write_gif(dir.file("random.gif"), video);
   EXPECT_EQ(decode_with_ffmpeg(dir.file("random.gif"), dir.file("random.rgb")), video.pixels);
@@ -56,23 +59,46 @@ TEST(GifWriter, FfmpegDecodesFlatAndStripedFramesExactly) {
   EXPECT_EQ(decode_with_ffmpeg(dir.file("flat.gif"), dir.file("flat.rgb")), video.pixels);
 }
 
-TEST(GifWriter, OffPaletteColoursLandOnTheNearestCubeColour) {
+using Colour = std::tuple<int, int, int>;
+
+int squared_distance(const Colour& a, const uint8_t* b) {
+  const int red = std::get<0>(a) - b[0];
+  const int green = std::get<1>(a) - b[1];
+  const int blue = std::get<2>(a) - b[2];
+  return red * red + green * green + blue * blue;
+}
+
+// More colours than a palette holds: the GIF uses at most 256, and (without dithering) each pixel
+// shows the palette colour nearest to it. FFmpeg 5.1's paletteuse measures RGB distance.
+TEST(GifWriter, MapsEachPixelToItsNearestPaletteColourWhenTheClipHasMoreColours) {
   ScratchDir dir("gif-writer");
-  RgbVideo video{1, 16, 256, {}};
-  for (int y = 0; y < 16; ++y) {
-    for (int x = 0; x < 256; ++x) {
-      video.pixels.insert(video.pixels.end(),
-                          {static_cast<uint8_t>(x), static_cast<uint8_t>(255 - x),
-                           static_cast<uint8_t>((x * 7 + y * 16) % 256)});
+  RgbVideo video{2, 16, 256, {}};
+  for (int t = 0; t < 2; ++t) {
+    for (int y = 0; y < 16; ++y) {
+      for (int x = 0; x < 256; ++x) {
+        video.pixels.insert(video.pixels.end(),
+                            {static_cast<uint8_t>(x), static_cast<uint8_t>(255 - x + t),
+                             static_cast<uint8_t>((x * 7 + y * 16) % 256)});
+      }
     }
   }
   write_gif(dir.file("gradient.gif"), video);
   const std::vector<uint8_t> decoded =
       decode_with_ffmpeg(dir.file("gradient.gif"), dir.file("gradient.rgb"));
   ASSERT_EQ(decoded.size(), video.pixels.size());
-  for (size_t i = 0; i < decoded.size(); ++i) {
-    const int half_step = i % 3 == 1 ? 22 : 26;  // green has 7 levels, red and blue 6
-    ASSERT_LE(std::abs(decoded[i] - video.pixels[i]), half_step) << "byte " << i;
+  std::set<Colour> palette;
+  for (size_t i = 0; i < decoded.size(); i += 3) {
+    palette.emplace(decoded[i], decoded[i + 1], decoded[i + 2]);
+  }
+  EXPECT_LE(palette.size(), 256u);
+  EXPECT_GE(palette.size(), 200u);  // a real palette, not a few grey levels
+  for (size_t i = 0; i < decoded.size(); i += 3) {
+    int nearest = INT32_MAX;
+    for (const Colour& colour : palette) {
+      nearest = std::min(nearest, squared_distance(colour, &video.pixels[i]));
+    }
+    const Colour shown{decoded[i], decoded[i + 1], decoded[i + 2]};
+    ASSERT_EQ(squared_distance(shown, &video.pixels[i]), nearest) << "pixel " << i / 3;
   }
 }
 
@@ -116,7 +142,9 @@ TEST(GifWriter, FfprobeSeesTheFrameDelayAndEveryFrame) {
 }
 
 TEST(GifWriter, StartsWithTheSignatureAndLoopsForever) {
-  const std::vector<uint8_t> bytes = encode_gif(random_palette_video(1, 4, 4, 5));
+  ScratchDir dir("gif-writer");
+  write_gif(dir.file("loop.gif"), random_palette_video(2, 4, 4, 5));
+  const std::vector<uint8_t> bytes = media_test::read_bytes(dir.file("loop.gif"));
   ASSERT_GT(bytes.size(), 6u);
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 6), "GIF89a");
   const std::string text(bytes.begin(), bytes.end());
@@ -127,12 +155,26 @@ TEST(GifWriter, StartsWithTheSignatureAndLoopsForever) {
 }
 
 TEST(GifWriter, RejectsPixelCountThatDoesNotMatchTheShape) {
+  ScratchDir dir("gif-writer");
   RgbVideo video = random_palette_video(2, 4, 4, 1);
   video.pixels.pop_back();
-  EXPECT_THROW(encode_gif(video), InputError);
+  EXPECT_THROW(write_gif(dir.file("short.gif"), video), InputError);
   GifOptions no_scale;
   no_scale.scale = 0;
-  EXPECT_THROW(encode_gif(random_palette_video(1, 4, 4, 1), no_scale), InputError);
+  EXPECT_THROW(write_gif(dir.file("unscaled.gif"), random_palette_video(1, 4, 4, 1), no_scale),
+               InputError);
+}
+
+TEST(GifWriter, ReportsAFileThatCannotBeWritten) {
+  EXPECT_THROW(write_gif("/nonexistent-folder/clip.gif", random_palette_video(2, 4, 4, 1)),
+               RuntimeError);
+}
+
+TEST(GifDelay, RoundsFramesPerSecondToCentiseconds) {
+  EXPECT_EQ(gif_delay_cs(8), 13);  // 12.5 cs: GIF cannot say it
+  EXPECT_EQ(gif_delay_cs(10), 10);
+  EXPECT_EQ(gif_delay_cs(50), 2);
+  EXPECT_THROW(gif_delay_cs(0), InputError);
 }
 
 }  // namespace

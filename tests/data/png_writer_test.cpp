@@ -49,9 +49,10 @@ TEST(PngWriter, WritesTheRequestedFrame) {
 }
 
 TEST(PngWriter, RejectsFrameIndexOutOfRange) {
+  ScratchDir dir("png-writer");
   const RgbVideo video = test_frames(2, 4, 4);
-  EXPECT_THROW(encode_png(video, 2), InputError);
-  EXPECT_THROW(encode_png(video, -1), InputError);
+  EXPECT_THROW(write_png(dir.file("third.png"), video, 2), InputError);
+  EXPECT_THROW(write_png(dir.file("minus-first.png"), video, -1), InputError);
 }
 
 TEST(PngWriter, ReportsAFileThatCannotBeWritten) {

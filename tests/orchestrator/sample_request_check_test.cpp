@@ -9,6 +9,7 @@
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "orchestrator/sample_formats.h"
 
 namespace vdit::orchestrator {
 namespace {
@@ -68,8 +69,31 @@ TEST(CheckSampleFlags, NamesTheFlagFoundAndExpectedWhenAValueIsOutOfRange) {
             std::string::npos);
   EXPECT_NE(flag_error([](SampleRequest& r) { r.captions.clear(); }).find("--caption"),
             std::string::npos);
-  EXPECT_NE(flag_error([](SampleRequest& r) { r.gif_scale = 0; }).find("--scale: found 0"),
-            std::string::npos);
+  EXPECT_EQ(flag_error([](SampleRequest& r) { r.upscale = 0; }),
+            "--upscale: found 0, expected 1..32");
+  EXPECT_EQ(flag_error([](SampleRequest& r) { r.fps = 51; }), "--fps: found 51, expected 1..50");
+}
+
+TEST(ParseSampleFormats, TakesAnyCommaSeparatedSubset) {
+  const SampleFormats mp4 = parse_sample_formats("mp4");
+  EXPECT_TRUE(!mp4.gif && mp4.mp4 && !mp4.png);
+  const SampleFormats png_gif = parse_sample_formats("png,gif");
+  EXPECT_TRUE(png_gif.gif && !png_gif.mp4 && png_gif.png);
+  const SampleFormats all = parse_sample_formats("gif,mp4,png");
+  EXPECT_TRUE(all.gif && all.mp4 && all.png);
+}
+
+TEST(ParseSampleFormats, NamesTheFlagAndTheValueWhenAFormatIsUnknownOrRepeated) {
+  EXPECT_EQ(error_of([] { parse_sample_formats("gif,webm"); }),
+            "--format: found \"webm\" in \"gif,webm\", expected gif, mp4 or png (a "
+            "comma-separated list such as gif,mp4)");
+  EXPECT_EQ(error_of([] { parse_sample_formats("mp4,mp4"); }),
+            "--format: found \"mp4\" twice in \"mp4,mp4\", expected each once");
+  for (const char* bad : {"", ",", "gif,", ",gif", "GIF"}) {
+    EXPECT_NE(error_of([&] { parse_sample_formats(bad); }).find("--format: found \""),
+              std::string::npos)
+        << bad;
+  }
 }
 
 TEST(CheckSampleAgainstModel, NamesThePatchWhenTheSizeDoesNotDivide) {

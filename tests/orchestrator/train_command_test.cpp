@@ -87,6 +87,8 @@ TEST_F(TrainCommand, TrainsWritesRunFolderResumesAndSamples) {
   EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00.gif"))
       << sample.output;
   EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00_frame003.png"));
+  EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "sample_00.mp4"));
+  EXPECT_TRUE(fs::exists(run_dir_ / "samples" / "step_000000006" / "contact_sheet.png"));
   // Each sample's motion is printed as numbers (an untrained model may draw no foreground).
   EXPECT_NE(sample.output.find("sample_00: "), std::string::npos) << sample.output;
   EXPECT_NE(sample.output.find(" (\"a red circle\")"), std::string::npos) << sample.output;

@@ -114,6 +114,15 @@ void perturb_weights(Trainer& trainer, const RunConfig& config) {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
 
+// ZeRO-1 sums each gradient to its owner only: give every rank the owner's, as without ZeRO-1.
+void share_owned_gradients(Trainer& trainer) {
+  if (!trainer.zero1()) return;
+  size_t index = 0;
+  for (auto& parameter : trainer.model()->parameters()) {
+    trainer.parallel().dp_sp.broadcast(parameter.grad(), trainer.optimizer_owner(index++));
+  }
+}
+
 // Whole tensors (tp pieces gathered) of every parameter, or of its gradient.
 TensorMap gathered(Trainer& trainer, bool gradients) {
   TensorMap result;
@@ -166,6 +175,7 @@ RunResult train(Trainer& trainer, const RunConfig& config, int64_t frames,
     result.losses.push_back(
         trainer.train_step(local_batch(step, frames, coords, dims), plan_for(step, lr, terms))
             .loss);
+    share_owned_gradients(trainer);
     if (step == 0) result.first_gradients = gathered(trainer, true);
     if (sgd) {
       torch::NoGradGuard no_grad;

@@ -18,6 +18,16 @@ namespace {
 // Independent counter streams per purpose, so timesteps, dropout and noise never share numbers.
 enum Stream : uint64_t { kTimestepStream = 1, kDropStream = 2, kNoiseStream = 3 };
 
+// Positions in a micro-batch's loss-term vector.
+enum LossTerm : int64_t {
+  kLossTerm,
+  kDiffusionTerm,
+  kTemporalTerm,
+  kMotionTerm,
+  kPerceptualTerm,
+  kLossTerms
+};
+
 torch::Tensor batch_tokens(const data::LocalBatch& batch, int64_t first, int64_t count) {
   const int64_t per_sample = batch.tokens_per_sample_local * batch.token_dim;
   // A view of the batch, which outlives the step; nothing writes to it.
@@ -57,15 +67,18 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
   model::load_shards_from_full(model_, whole, parallel_.model.tp.rank(), parallel_.model.tp_size());
   plan_ = model::TensorParallelPlan(*model_);
   model_->to(device_);
-  if (parallel_.dp_sp.size() > 1) {
-    gradient_reducer_ = std::make_unique<parallel::BucketedAllReducer>(parallel_.dp_sp);
-  }
   const OptimizerConfig& o = config.optimizer;
   std::vector<torch::Tensor> updated = model_->parameters();
   if (o.zero1 && parallel_.dp_sp.size() > 1) {
     std::vector<int64_t> numels;
     for (const auto& parameter : updated) numels.push_back(parameter.numel());
     owners_ = assign_parameter_owners(numels, parallel_.dp_sp.size());
+  }
+  if (parallel_.dp_sp.size() > 1) {
+    gradient_reducer_ = std::make_unique<parallel::OverlappedGradientReducer>(
+        parallel_.dp_sp, model_->parameters(), owners_);
+  }
+  if (zero1()) {
     std::vector<torch::Tensor> owned;
     for (size_t i = 0; i < updated.size(); ++i) {
       if (owns_optimizer_state(i)) owned.push_back(updated[i]);
@@ -83,7 +96,7 @@ Trainer::Trainer(const RunConfig& config, torch::Device device, TrainerParallel 
   }
 }
 
-StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
+torch::Tensor Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
                                const StepPlan& plan) {
   const uint64_t seed = static_cast<uint64_t>(config_.training.seed);
   const int64_t timesteps = diffusion_.schedule().timesteps();
@@ -118,7 +131,8 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
 
   const auto diffusion_loss = torch::mse_loss(output, diffusion_.target(x0, epsilon, alpha_bar));
   auto loss = diffusion_loss;
-  StepReport report;
+  // (5,) float64 on the device, detached: loss, diffusion, temporal, motion, perceptual.
+  torch::Tensor terms = torch::zeros({kLossTerms}, loss.options().dtype(torch::kFloat64));
   const bool perceptual = plan.perceptual_weight > 0;
   if (perceptual && !perceptual_network_) {
     throw InputError(fmt::format(
@@ -132,7 +146,7 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
   if (perceptual) {
     const auto term = perceptual_of(predicted_x0, x0, batch);
     loss = loss + plan.perceptual_weight * term;
-    report.perceptual_loss = term.item<double>();
+    terms[kPerceptualTerm] = term.detach();
   }
   if (plan.temporal_weight > 0 || plan.motion_weight > 0) {
     const model::SequenceSlice slice = slice_of(batch);
@@ -141,14 +155,14 @@ StepReport Trainer::micro_step(const data::LocalBatch& batch, int64_t first, int
     const auto temporal = (alpha_bar * shares.temporal).mean();
     const auto motion = (alpha_bar * shares.motion).mean();
     loss = loss + plan.temporal_weight * temporal + plan.motion_weight * motion;
-    report.temporal_loss = temporal.item<double>();
-    report.motion_loss = motion.item<double>();
+    terms[kTemporalTerm] = temporal.detach();
+    terms[kMotionTerm] = motion.detach();
   }
   // Micro-batches add up to the mean over the local batch.
   (loss * (static_cast<double>(count) / batch.batch)).backward();
-  report.loss = loss.item<double>();
-  report.diffusion_loss = diffusion_loss.item<double>();
-  return report;
+  terms[kLossTerm] = loss.detach();
+  terms[kDiffusionTerm] = diffusion_loss.detach();
+  return terms;
 }
 
 model::SequenceSlice Trainer::slice_of(const data::LocalBatch& batch) const {
@@ -182,23 +196,24 @@ torch::Tensor Trainer::complexity_of(const torch::Tensor& x0, const data::LocalB
 }
 
 double Trainer::reduce_and_clip_gradients() {
+  if (gradient_reducer_) gradient_reducer_->finish();
+  // Under ZeRO-1 only the owned gradients hold the mean; each rank norms and clips its own.
   std::vector<torch::Tensor> grads, replicated_norms, split_norms;
+  size_t index = 0;
   for (const auto& item : model_->named_parameters()) {
     if (!item.value().grad().defined())
       item.value().mutable_grad() = torch::zeros_like(item.value());
+    if (!owns_optimizer_state(index++)) continue;
     grads.push_back(item.value().grad());
-  }
-  if (gradient_reducer_) gradient_reducer_->all_reduce(grads, parallel::Reduction::kAverage);
-  size_t index = 0;
-  for (const auto& item : model_->named_parameters()) {
     // One reduction per tensor, no temporary, no host sync until the total.
-    (plan_.is_split(item.key()) ? split_norms : replicated_norms).push_back(grads[index++].norm());
+    (plan_.is_split(item.key()) ? split_norms : replicated_norms).push_back(grads.back().norm());
   }
   const auto sum_of_squares = [](const std::vector<torch::Tensor>& norms) {
     if (norms.empty()) return torch::zeros({}, torch::kFloat64);
     return torch::stack(norms).to(torch::kFloat64).pow(2).sum();  // () float64
   };
   auto squares = torch::stack({sum_of_squares(replicated_norms), sum_of_squares(split_norms)});
+  if (zero1()) parallel_.dp_sp.all_reduce_sum(squares);  // the owners' shares add up
   if (parallel_.model.tp_size() > 1) {
     auto split = squares.narrow(0, 1, 1);  // each tp rank holds its pieces of the split ones
     parallel_.model.tp.all_reduce_sum(split);
@@ -218,38 +233,42 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   const auto start = std::chrono::steady_clock::now();
   model_->set_checkpoint_every(plan.checkpoint_every);
   model_->train();
-  // Every parameter (under ZeRO-1 the optimizer holds only its share); backward then writes the
-  // first gradient instead of adding it to zeros. reduce_and_clip_gradients() defines the rest.
-  model_->zero_grad(/*set_to_none=*/true);
+  // Every parameter (under ZeRO-1 the optimizer holds only its share). With one dp x sp rank
+  // backward then writes the first gradient instead of adding it to zeros, and
+  // reduce_and_clip_gradients() defines the rest; with more, gradients stay in the reducer's
+  // zeroed buckets, and the last micro-batch's backward starts their reduction.
+  if (gradient_reducer_) {
+    gradient_reducer_->zero_grad();
+  } else {
+    model_->zero_grad(/*set_to_none=*/true);
+  }
   const int64_t micro =
       config_.training.micro_batch > 0 ? config_.training.micro_batch : batch.batch;
-  StepReport total;
+  // Loss terms stay on the device until the step ends: one host sync per step, not per term.
+  torch::Tensor terms;  // (5,) float64
   for (int64_t first = 0; first < batch.batch; first += micro) {
     const int64_t count = std::min(micro, batch.batch - first);
-    const StepReport part = micro_step(batch, first, count, plan);
+    // Activation checkpointing changes how often a parameter's gradient accumulates per backward.
+    if (gradient_reducer_) gradient_reducer_->begin_backward(first + count >= batch.batch,
+                                                             plan.checkpoint_every);
+    const torch::Tensor part = micro_step(batch, first, count, plan);
     const double share = static_cast<double>(count) / batch.batch;
-    total.loss += share * part.loss;
-    total.diffusion_loss += share * part.diffusion_loss;
-    total.temporal_loss += share * part.temporal_loss;
-    total.motion_loss += share * part.motion_loss;
-    total.perceptual_loss += share * part.perceptual_loss;
+    terms = terms.defined() ? terms + share * part : share * part;
   }
+  StepReport total;
   total.grad_norm = reduce_and_clip_gradients();
-  if (parallel_.dp_sp.size() > 1) {
-    auto losses = torch::tensor({total.loss, total.diffusion_loss, total.temporal_loss,
-                                 total.motion_loss, total.perceptual_loss},
-                                torch::kFloat64);
-    parallel_.dp_sp.all_reduce_avg(losses);
-    total.loss = losses[0].item<double>();
-    total.diffusion_loss = losses[1].item<double>();
-    total.temporal_loss = losses[2].item<double>();
-    total.motion_loss = losses[3].item<double>();
-    total.perceptual_loss = losses[4].item<double>();
-  }
+  if (parallel_.dp_sp.size() > 1) parallel_.dp_sp.all_reduce_avg(terms);
+  const torch::Tensor host_terms = terms.to(torch::kCPU);
+  const auto read = host_terms.accessor<double, 1>();
+  total.loss = read[kLossTerm];
+  total.diffusion_loss = read[kDiffusionTerm];
+  total.temporal_loss = read[kTemporalTerm];
+  total.motion_loss = read[kMotionTerm];
+  total.perceptual_loss = read[kPerceptualTerm];
   if (before_update) before_update();
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(plan.lr);
   optimizer_->step();
-  if (zero1()) broadcast_owned_parameters();
+  if (zero1()) gradient_reducer_->gather_parameters();
   if (ema_) ema_->update(*model_);
   total.step = plan.step;
   total.samples = batch.batch;
@@ -257,28 +276,6 @@ StepReport Trainer::train_step(const data::LocalBatch& batch, const StepPlan& pl
   total.step_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total;
-}
-
-void Trainer::broadcast_owned_parameters() {
-  torch::NoGradGuard no_grad;
-  const std::vector<torch::Tensor> parameters = model_->parameters();
-  for (int owner = 0; owner < parallel_.dp_sp.size(); ++owner) {
-    std::vector<torch::Tensor> mine;
-    for (size_t i = 0; i < parameters.size(); ++i) {
-      if (owners_[i] == owner) mine.push_back(parameters[i]);
-    }
-    if (mine.empty()) continue;
-    std::vector<torch::Tensor> flat_views;
-    for (const auto& parameter : mine) flat_views.push_back(parameter.reshape({-1}));
-    auto flat = torch::cat(flat_views);  // (sum of numels,): the owner's values, else overwritten
-    parallel_.dp_sp.broadcast(flat, owner);
-    if (owner == parallel_.dp_sp.rank()) continue;
-    int64_t offset = 0;
-    for (auto& parameter : mine) {
-      parameter.copy_(flat.narrow(0, offset, parameter.numel()).view_as(parameter));
-      offset += parameter.numel();
-    }
-  }
 }
 
 }  // namespace vdit::training

@@ -11,7 +11,7 @@
 #include "core/config.h"
 #include "data/local_batch.h"
 #include "eval/feature_network.h"
-#include "parallel/bucketed_all_reduce.h"
+#include "parallel/overlapped_gradient_reducer.h"
 #include "worker/diffusion/gaussian_diffusion.h"
 #include "worker/model/parallel_context.h"
 #include "worker/model/sequence_slice.h"
@@ -72,18 +72,23 @@ class Trainer {
   const TrainerParallel& parallel() const { return parallel_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   ExponentialMovingAverage* ema() { return ema_.get(); }  // null when optimizer.ema_decay = 0
-  // ZeRO-1 (optimizer.zero1 with more than one dp x sp rank): the optimizer holds and updates only
-  // the parameters this rank owns, then every owner broadcasts its updated parameters.
+  // ZeRO-1 (optimizer.zero1 with more than one dp x sp rank): each gradient bucket is summed to
+  // its owner only, the optimizer holds and updates only the parameters this rank owns, then the
+  // owners broadcast their updated buckets (the traffic of a reduce-scatter and an all-gather).
   bool zero1() const { return !owners_.empty(); }
   // Whether this rank keeps the AdamW state of parameter `index` (model()->parameters() order).
   bool owns_optimizer_state(size_t index) const {
     return owners_.empty() || owners_[index] == parallel_.dp_sp.rank();
   }
+  // ZeRO-1: the dp x sp rank owning parameter `index`. After a step only the owner's gradient of
+  // it is the group's mean (gradients are summed to owners, not all-reduced).
+  int optimizer_owner(size_t index) const { return owners_.at(index); }
   const diffusion::GaussianDiffusion& diffusion() const { return diffusion_; }
 
  private:
-  // Loss of one micro-batch [first, first + count) of the local batch; backward included.
-  StepReport micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
+  // Loss of one micro-batch [first, first + count) of the local batch; backward included. Returns
+  // its terms, (5,) float64 on the device: loss, diffusion, temporal, motion, perceptual.
+  torch::Tensor micro_step(const data::LocalBatch& batch, int64_t first, int64_t count,
                         const StepPlan& plan);
   // Where this rank's tokens lie in the batch's clips, for terms that look across tokens.
   model::SequenceSlice slice_of(const data::LocalBatch& batch) const;
@@ -93,18 +98,16 @@ class Trainer {
                               const data::LocalBatch& batch);
   // Per-sample content complexity c (n,) of the whole clips, from this rank's tokens (any split).
   torch::Tensor complexity_of(const torch::Tensor& x0, const data::LocalBatch& batch) const;
-  // Averages gradients over dp x sp, then clips by the global norm (shards counted once) and
-  // returns the norm before clipping.
+  // Waits for the gradients' mean over dp x sp (started during the last backward), then clips by
+  // the global norm (shards counted once) and returns the norm before clipping.
   double reduce_and_clip_gradients();
-  // ZeRO-1: each owner sends its freshly updated parameters to the rest of dp x sp (one
-  // broadcast per owner of all its parameters, flattened).
-  void broadcast_owned_parameters();
 
   const RunConfig& config_;
   std::vector<int> owners_;  // ZeRO-1 owner (dp x sp rank) per parameter; empty = off
   torch::Device device_;
   TrainerParallel parallel_;
-  std::unique_ptr<parallel::BucketedAllReducer> gradient_reducer_;
+  // With more than one dp x sp rank: the gradients live in its buckets.
+  std::unique_ptr<parallel::OverlappedGradientReducer> gradient_reducer_;
   model::VideoDiT model_{nullptr};
   model::TensorParallelPlan plan_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;

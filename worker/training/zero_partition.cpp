@@ -6,16 +6,15 @@
 namespace vdit::training {
 
 std::vector<int> assign_parameter_owners(const std::vector<int64_t>& numels, int ranks) {
-  std::vector<size_t> order(numels.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return numels[a] > numels[b]; });
-  std::vector<int64_t> load(static_cast<size_t>(std::max(ranks, 1)), 0);
+  const int64_t total = std::accumulate(numels.begin(), numels.end(), int64_t{0});
   std::vector<int> owners(numels.size(), 0);
-  for (const size_t parameter : order) {
-    const auto lightest = std::min_element(load.begin(), load.end()) - load.begin();
-    owners[parameter] = static_cast<int>(lightest);
-    load[static_cast<size_t>(lightest)] += numels[parameter];
+  if (ranks <= 1 || total == 0) return owners;
+  int64_t before = 0;  // elements of the parameters after this one
+  for (size_t i = numels.size(); i-- > 0;) {
+    // Part index of the middle element: floor((before + numel / 2) * ranks / total).
+    const int64_t part = (2 * before + numels[i]) * ranks / (2 * total);
+    owners[i] = static_cast<int>(std::min<int64_t>(part, ranks - 1));
+    before += numels[i];
   }
   return owners;
 }

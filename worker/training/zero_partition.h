@@ -7,10 +7,12 @@
 
 namespace vdit::training {
 
-// Owner rank of each parameter, given their element counts: the largest parameter first goes to
-// the rank holding the fewest elements so far (ties: the lower rank, then the earlier parameter),
-// so every rank keeps about 1/ranks of the optimizer state. Deterministic: every rank computes
-// the same table.
+// Owner rank of each parameter, given their element counts: `ranks` contiguous runs counted from
+// the last parameter back to the first (the order backward produces gradients, so each gradient
+// bucket has one owner and the reduction of the first-finished buckets goes to rank 0). A
+// parameter joins the run in which its middle element falls when the total is cut into `ranks`
+// equal parts, so each rank keeps about 1/ranks of the optimizer state (off by at most the
+// largest parameter). Deterministic: every rank computes the same table.
 std::vector<int> assign_parameter_owners(const std::vector<int64_t>& numels, int ranks);
 
 }  // namespace vdit::training

@@ -22,11 +22,15 @@ TEST(AssignParameterOwners, BalancesElementsWithinTheLargestParameter) {
   EXPECT_GT(*lightest, 0);
 }
 
-TEST(AssignParameterOwners, IsTheSameTableOnEveryCall) {
-  const std::vector<int64_t> numels = {5, 5, 5, 5, 9, 1};
-  EXPECT_EQ(assign_parameter_owners(numels, 2), assign_parameter_owners(numels, 2));
-  // 9 -> rank 0; the 5s in order to the lighter rank: 1, 1, 0, 1; the 1 -> rank 0 (15 vs 15).
-  EXPECT_EQ(assign_parameter_owners(numels, 2), (std::vector<int>{1, 1, 0, 1, 0, 0}));
+TEST(AssignParameterOwners, CutsContiguousRunsFromTheLastParameter) {
+  // Total 30, halves of 15: from the back 1, 9, 5 (middle 12.5) go to rank 0, the rest to 1.
+  EXPECT_EQ(assign_parameter_owners({5, 5, 5, 5, 9, 1}, 2), (std::vector<int>{1, 1, 1, 0, 0, 0}));
+  const std::vector<int> owners = assign_parameter_owners({7, 1, 1, 30, 2, 2, 2, 9, 4}, 4);
+  for (size_t i = 0; i + 1 < owners.size(); ++i) {
+    EXPECT_GE(owners[i], owners[i + 1]) << "owners must not decrease from the back, at " << i;
+  }
+  EXPECT_EQ(owners.front(), 3);
+  EXPECT_EQ(owners.back(), 0);
 }
 
 TEST(AssignParameterOwners, GivesEverythingToRankZeroWhenAlone) {
