@@ -88,10 +88,18 @@ LoadedCheckpoint open_checkpoint(const std::string& folder, const OpenOptions& o
   checkpoint.step = manifest.step;
   checkpoint.state_json = manifest.state_json;
   checkpoint.config_toml = manifest.config_toml;
+  ProgressReporter::Options progress_options;
+  progress_options.label = fmt::format("checkpoint step {}", manifest.step);
+  progress_options.unit = "bytes";
+  for (const ManifestFile& file : manifest.files) progress_options.total += file.size;
+  ProgressReporter progress(options.verify_checksums ? options.progress : ProgressTarget{},
+                            progress_options);
   for (const ManifestFile& file : manifest.files) {
     verify_file(folder, file, options.verify_checksums);
+    progress.advance(file.size, file.name);
     checkpoint.files.push_back(file.name);
   }
+  progress.finish();
   for (const std::string& file_name : checkpoint.files) {
     const std::string path = (fs::path(folder) / file_name).string();
     for (StoredPiece& piece : read_shard_index(path, file_name)) {
@@ -103,7 +111,8 @@ LoadedCheckpoint open_checkpoint(const std::string& folder, const OpenOptions& o
 }
 
 std::optional<LoadedCheckpoint> find_latest_checkpoint(const std::string& root,
-                                                       std::vector<std::string>& warnings) {
+                                                       std::vector<std::string>& warnings,
+                                                       const OpenOptions& options) {
   const std::vector<StepFolder> folders = list_step_folders(root);
   const std::optional<std::string> latest = read_latest_name(root);
   if (folders.empty() && !latest) return std::nullopt;
@@ -138,7 +147,7 @@ std::optional<LoadedCheckpoint> find_latest_checkpoint(const std::string& root,
       continue;
     }
     try {
-      LoadedCheckpoint checkpoint = open_checkpoint(folder.path);
+      LoadedCheckpoint checkpoint = open_checkpoint(folder.path, options);
       for (std::string& problem : problems) {
         warnings.push_back(problem + fmt::format("; using {}", folder.path));
       }

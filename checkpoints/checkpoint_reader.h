@@ -7,6 +7,7 @@
 
 #include "checkpoints/loaded_checkpoint.h"
 #include "checkpoints/tensor_assembly.h"  // read_full_tensor, list_tensors
+#include "core/progress.h"
 
 namespace vdit::checkpoints {
 
@@ -16,6 +17,8 @@ struct OpenOptions {
   // folder to the workers); each worker then opens the same folder without it and reads only
   // its own slices (read_tensor_piece).
   bool verify_checksums = true;
+  // Bytes verified, rate and ETA while the checksums are read (core/progress.h); null = silent.
+  ProgressTarget progress;
 };
 
 // Verifies one checkpoint folder: manifest.json parses and matches the folder's step, every file
@@ -30,7 +33,9 @@ LoadedCheckpoint open_checkpoint(const std::string& folder, const OpenOptions& o
 // may leave; it is not used). step_N.partial folders are never considered.
 // nullopt if root holds no checkpoint at all (no `latest`, no step folder); InputError naming
 // every folder tried and its problem if none is loadable.
+// Each candidate is opened with `options`.
 std::optional<LoadedCheckpoint> find_latest_checkpoint(const std::string& root,
-                                                       std::vector<std::string>& warnings);
+                                                       std::vector<std::string>& warnings,
+                                                       const OpenOptions& options = {});
 
 }  // namespace vdit::checkpoints

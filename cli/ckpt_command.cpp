@@ -1,12 +1,13 @@
 // `vdit ckpt inspect DIR` and `vdit ckpt export DIR --out model.safetensors [--raw-weights]`:
-// verify and summarise a checkpoint, or export its weights under reference-DiT names.
+// verify and summarise a checkpoint, or export its weights (vdit's parameter names, the model and
+// diffusion config as metadata) for python/vdit_model.py.
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <optional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,11 +15,12 @@
 #include "checkpoints/checkpoint_layout.h"
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_summary.h"
-#include "checkpoints/reference_names.h"
 #include "checkpoints/safetensors_writer.h"
 #include "cli/commands.h"
 #include "core/config_io.h"
+#include "core/config_validate.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::cli {
 
@@ -31,7 +33,8 @@ using checkpoints::LoadedCheckpoint;
 constexpr const char* kCkptUsage =
     "usage: vdit ckpt <inspect|export> [--help] DIR [args]\n\n"
     "  inspect  verify a checkpoint and print its state, config, files and tensors\n"
-    "  export   write its weights as one safetensors file with reference-DiT names\n\n"
+    "  export   write its weights and model config as one safetensors file "
+    "(python/vdit_model.py)\n\n"
     "DIR is a checkpoint folder (step_N, holding manifest.json), a checkpoint root (holding\n"
     "`latest`) or a run folder (holding checkpoints/); for the last two, the checkpoint `latest`\n"
     "names is used.\n";
@@ -75,7 +78,7 @@ LoadedCheckpoint resolve_checkpoint(const std::string& dir) {
         "a run folder with checkpoints/",
         dir, checkpoints::kManifestFileName, checkpoints::kLatestFileName));
   }
-  for (const std::string& warning : warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const std::string& warning : warnings) log_warn("{}", warning);
   return std::move(*found);
 }
 
@@ -118,25 +121,33 @@ int run_inspect(const Args& args) {
 constexpr const char* kExportUsage =
     "usage: vdit ckpt export DIR --out model.safetensors [--raw-weights]\n\n"
     "Writes the model weights as one float32 safetensors file: the EMA weights (ema/...) when\n"
-    "the checkpoint has them, else the raw ones (model/...). Names follow the reference DiT\n"
-    "(facebookresearch/DiT models.py) where a counterpart exists, e.g. t_embedder.fc1 ->\n"
-    "t_embedder.mlp.0; vdit-only parameters (cross_attn, norm_cross, caption_encoder,\n"
-    "caption_pool) keep their names. x_embedder.weight, a Linear [D, pt*p*p*C] in vdit, becomes\n"
-    "x_embedder.proj.weight in Conv3d layout [D, C, pt, p, p] (the reference's Conv2d [D, C, p,\n"
-    "p] with time added). __metadata__ holds format=vdit, step, weights (ema|model) and config\n"
-    "(the run's TOML).";
+    "the checkpoint has them, else the raw ones (model/...), under vdit's own parameter names\n"
+    "and shapes. __metadata__ holds format=vdit, format_version, step, weights (ema|model),\n"
+    "config (the run's TOML) and, as JSON, model (the resolved [model] section) and diffusion\n"
+    "(the [diffusion] section): all python/vdit_model.py needs to build the model, load the\n"
+    "file and sample with DDIM as `vdit sample` does.";
 
-// The patch layout of the run that wrote `checkpoint`, from its stored config.
-checkpoints::PatchLayout patch_layout_of(const LoadedCheckpoint& checkpoint) {
-  const std::string where = checkpoint.path + " config";
+// The layout of the metadata below; python/vdit_model.py refuses any other.
+constexpr const char* kExportFormatVersion = "1";
+
+// A config section (anything with visit()) as a JSON object, one member per field.
+template <class Section>
+nlohmann::json section_json(Section section) {
+  nlohmann::json object = nlohmann::json::object();
+  auto add = [&](const char* name, const auto& value) { object[name] = value; };
+  section.visit(add);
+  return object;
+}
+
+// The run config the checkpoint stores, presets resolved and validated.
+RunConfig resolved_config_of(const LoadedCheckpoint& checkpoint) {
   if (checkpoint.config_toml.empty()) {
-    throw InputError(
-        fmt::format("{}: no config stored, so the patch size of x_embedder.weight is "
-                    "unknown",
-                    checkpoint.path));
+    throw InputError(fmt::format(
+        "{}: no config stored, so the exported model could not be described", checkpoint.path));
   }
-  const RunConfig config = parse_run_config(checkpoint.config_toml, where);
-  return {config.model.patch_frames, config.model.patch_size, config.model.channels};
+  RunConfig config = parse_run_config(checkpoint.config_toml, checkpoint.path + " config");
+  resolve_and_validate(config);
+  return config;
 }
 
 int run_export(const Args& args) {
@@ -169,38 +180,27 @@ int run_export(const Args& args) {
     throw InputError(fmt::format("{}: no tensors under {} to export", checkpoint.path, prefix));
   }
 
-  std::optional<checkpoints::PatchLayout> patch;
+  const RunConfig config = resolved_config_of(checkpoint);
   std::vector<checkpoints::SafetensorsEntry> entries;
   int64_t parameter_count = 0;
   for (const std::string& parameter : parameters) {
-    std::vector<int64_t> shape =
+    const std::vector<int64_t>& shape =
         checkpoint.tensors.at(prefix + parameter).front().placement.global_shape;
     parameter_count += checkpoints::element_count(shape);
-    if (checkpoints::is_patch_embedding_weight(parameter)) {
-      patch = patch_layout_of(checkpoint);
-      if (shape.size() != 2 || shape[1] != patch->token_dim()) {
-        throw InputError(fmt::format(
-            "{}: {}{} has shape {}, expected [D, {}] for patch {}x{}x{} and {} channels",
-            checkpoint.path, prefix, parameter, checkpoints::describe_shape(shape),
-            patch->token_dim(), patch->frames, patch->size, patch->size, patch->channels));
-      }
-      shape = {shape[0], patch->channels, patch->frames, patch->size, patch->size};
-    }
-    entries.push_back({checkpoints::reference_name(parameter), shape});
+    entries.push_back({parameter, shape});
   }
 
   const std::map<std::string, std::string> metadata = {
       {"format", "vdit"},
+      {"format_version", kExportFormatVersion},
       {"step", std::to_string(checkpoint.step)},
       {"weights", use_ema ? "ema" : "model"},
       {"config", checkpoint.config_toml},
+      {"model", section_json(config.model).dump()},
+      {"diffusion", section_json(config.diffusion).dump()},
   };
   checkpoints::write_safetensors(out, entries, metadata, [&](size_t index) {
-    std::vector<int64_t> shape;
-    std::vector<float> tensor =
-        checkpoints::read_full_tensor(checkpoint, prefix + parameters[index], &shape);
-    if (!checkpoints::is_patch_embedding_weight(parameters[index])) return tensor;
-    return checkpoints::patch_linear_to_conv3d(tensor, shape[0], *patch, checkpoint.path);
+    return checkpoints::read_full_tensor(checkpoint, prefix + parameters[index]);
   });
   fmt::print("wrote {}: {} tensors, {} parameters ({} weights of step {}, from {})\n", out,
              entries.size(), checkpoints::with_thousands(parameter_count), use_ema ? "EMA" : "raw",

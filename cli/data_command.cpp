@@ -129,7 +129,7 @@ int run_pack(const Args& args) {
         eval::TextEncoder::load(text_encoder_path, tokenizer_path, options.caption_length));
     options.caption_encoder = &*text_encoder;
   }
-  options.progress = &std::cerr;
+  options.progress = ProgressTarget::standard_error();
   const data::PackSummary summary = data::pack_videos(options);
   fmt::print("{}", data::format_pack_summary(summary));
   if (vae) {

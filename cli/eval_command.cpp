@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "eval/clip_score.h"
 #include "eval/frechet_distance.h"
 #include "eval/input_statistics.h"
@@ -123,7 +124,7 @@ void print_result(const EvalWorld& world, eval::MetricResult result, bool json) 
     return;
   }
   fmt::print("{}\n", result.to_text());
-  for (const auto& warning : result.warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const auto& warning : result.warnings) log_warn("{}", warning);
 }
 
 // Warns when a stats file was made another way than the number now being computed.

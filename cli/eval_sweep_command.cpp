@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/eval_world.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "eval/sweep.h"
 
 namespace vdit::cli {
@@ -75,7 +76,7 @@ int run_eval_sweep(const Args& args) {
   const EvalWorld world;
   const eval::SweepSummary summary = eval::run_sweep(request, world.group());
   if (world.speaks()) {
-    for (const auto& note : summary.notes) fmt::print(stderr, "warning: {}\n", note);
+    for (const auto& note : summary.notes) log_warn("{}", note);
     fmt::print("scored {} checkpoint(s), skipped {} already scored; wrote {}/eval/report.html\n",
                summary.scored, summary.skipped, request.run_dir);
   }

@@ -2,15 +2,16 @@
 #include <fmt/core.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <string>
 
 #include "cli/commands.h"
 #include "core/cpu_runtime.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace {
 
@@ -26,7 +27,7 @@ const std::map<std::string, Subcommand>& subcommands() {
       {"data", {vdit::cli::run_data, "synth | pack | inspect HDF5 patch shards"}},
       {"ckpt",
        {vdit::cli::run_ckpt,
-        "inspect a checkpoint | export its weights as safetensors (reference-DiT names)"}},
+        "inspect a checkpoint | export its weights as safetensors (python/vdit_model.py)"}},
       {"eval",
        {vdit::cli::run_eval,
         "FID / FVD / KID / CLIP score of videos, shards or features; sweep a run's checkpoints"}},
@@ -44,22 +45,37 @@ const std::map<std::string, Subcommand>& subcommands() {
 }
 
 void print_usage() {
-  fmt::print("usage: vdit <command> [--help] [args]\n\ncommands:\n");
+  fmt::print("usage: vdit <command> [--help] [--log-level LEVEL] [args]\n\ncommands:\n");
   for (const auto& [name, command] : subcommands()) {
     fmt::print("  {:<8} {}\n", name, command.summary);
   }
   fmt::print(
       "\nexit codes: 0 ok, 1 runtime failure, 2 usage or input error, {} stopped for requeue\n",
       int{vdit::kExitRequeue});
+  fmt::print(
+      "\n--log-level trace|debug|info|warn|error (any command; default info): log lines go to "
+      "stderr\nas [time] [rank N] [level] text; results stay on stdout\n");
 }
 
-// World rank 0 of a launcher (or no launcher): the rank that prints a run's start-up notes.
-bool first_rank() {
-  for (const char* variable : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
-    const char* rank = std::getenv(variable);
-    if (rank != nullptr) return std::string(rank) == "0";
+// Takes `--log-level LEVEL` or `--log-level=LEVEL` out of a command's arguments: every command
+// accepts it, so main() handles it once rather than each command's parser.
+vdit::LogLevel take_log_level(vdit::cli::Args& args) {
+  std::string level = "info";
+  for (auto it = args.begin(); it != args.end();) {
+    if (*it == "--log-level") {
+      if (std::next(it) == args.end()) {
+        throw vdit::InputError("--log-level needs a value: trace, debug, info, warn or error");
+      }
+      level = *std::next(it);
+      it = args.erase(it, std::next(it, 2));
+    } else if (it->rfind("--log-level=", 0) == 0) {
+      level = it->substr(std::string("--log-level=").size());
+      it = args.erase(it);
+    } else {
+      ++it;
+    }
   }
-  return true;
+  return vdit::parse_log_level(level);
 }
 
 }  // namespace
@@ -77,16 +93,20 @@ int main(int argc, char** argv) {
     print_usage();
     return vdit::kExitInputError;
   }
-  if (!runtime_note.empty() && found->first == "train" && first_rank()) {
-    fmt::print("{}\n", runtime_note);
-  }
+  const int rank = vdit::launcher_rank();
+  // The one logger of this process, registered once; see core/log.h.
+  vdit::install_process_logger(rank, vdit::LogLevel::kInfo);
   try {
-    return found->second.run(vdit::cli::Args(argv + 2, argv + argc));
+    vdit::cli::Args args(argv + 2, argv + argc);
+    vdit::set_log_level(take_log_level(args));
+    if (!runtime_note.empty() && found->first == "train" && rank == 0)
+      vdit::log_info("{}", runtime_note);
+    return found->second.run(args);
   } catch (const vdit::InputError& error) {
-    fmt::print(stderr, "vdit {}: error: {}\n", argv[1], error.what());
+    vdit::log_error("vdit {}: error: {}", argv[1], error.what());
     return vdit::kExitInputError;
   } catch (const std::exception& error) {
-    fmt::print(stderr, "vdit {}: failed: {}\n", argv[1], error.what());
+    vdit::log_error("vdit {}: failed: {}", argv[1], error.what());
     return vdit::kExitRuntimeError;
   }
 }

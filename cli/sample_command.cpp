@@ -41,6 +41,9 @@ int run_sample(const Args& args) {
       "fps", po::value(&request.fps)->default_value(8), "frames per second of the GIF and MP4")(
       "upscale", po::value(&request.upscale)->default_value(4),
       "integer upscaling factor (nearest neighbour) of every image written")(
+      "tensors", po::value(&request.tensors_out),
+      "also write the samples before 8-bit quantization and their initial noise, float32 "
+      "[N, C, T, H, W], to this safetensors file (python/vdit_model.py reads it)")(
       "vae", po::value(&request.vae),
       "a latent model's VAE (TorchScript): decodes the sampled latents; --frames/--size are the "
       "decoded video's")("text-encoder", po::value(&request.text_encoder),
@@ -64,6 +67,7 @@ int run_sample(const Args& args) {
     throw InputError(fmt::format("--size: found \"{}\", expected HxW such as 32x32", size));
   }
   if (values->count("caption") == 0) request.captions = {"a red circle moving right"};
+  request.progress = ProgressTarget::standard_error();
   const orchestrator::WrittenSamples written = orchestrator::write_samples(request);
   for (const auto& sample : written.samples) {
     for (const std::string& file : {sample.gif, sample.mp4}) {

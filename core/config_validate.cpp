@@ -100,6 +100,10 @@ void validate_training(const TrainingConfig& t, const Checker& check, const std:
   checkpoint_every(t.activation_checkpointing, "training.activation_checkpointing", source);
   check.one_of(t.precision, "training.precision", {"fp32", "bf16"});
   check.one_of(t.device, "training.device", {"cpu", "cuda"});
+  // Autocast is a CUDA feature here: a CPU run asked for bf16 would silently compute in fp32.
+  check.require(t.precision != "bf16" || t.device == "cuda", "training.precision",
+                "\"bf16\" with training.device = \"" + t.device + "\"",
+                "\"fp32\" (bf16 autocast runs on CUDA only: set training.device = \"cuda\")");
   check.require(t.stop_after_steps >= 0, "training.stop_after_steps", t.stop_after_steps,
                 ">= 0 (0 = off)");
   check.require(t.max_minutes >= 0, "training.max_minutes", t.max_minutes, ">= 0 (0 = no limit)");

@@ -7,11 +7,14 @@
 
 namespace vdit {
 
-std::optional<int64_t> available_memory_bytes(const std::string& meminfo) {
-  std::ifstream file(meminfo);
+namespace {
+
+// The "<key> <n> kB" line of a /proc file, in bytes.
+std::optional<int64_t> kilobyte_field(const std::string& path, const std::string& wanted) {
+  std::ifstream file(path);
   std::string key;
   while (file >> key) {
-    if (key == "MemAvailable:") {
+    if (key == wanted) {
       int64_t kilobytes = -1;
       std::string unit;
       if (!(file >> kilobytes >> unit) || kilobytes < 0 || unit != "kB") return std::nullopt;
@@ -20,6 +23,16 @@ std::optional<int64_t> available_memory_bytes(const std::string& meminfo) {
     file.ignore(1 << 16, '\n');
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int64_t> available_memory_bytes(const std::string& meminfo) {
+  return kilobyte_field(meminfo, "MemAvailable:");
+}
+
+std::optional<int64_t> peak_resident_bytes(const std::string& status) {
+  return kilobyte_field(status, "VmHWM:");
 }
 
 std::string describe_bytes(double bytes) {

@@ -5,7 +5,9 @@
 
 namespace vdit::data {
 
-// Rounds to nearest even; values beyond the half range become +-Inf, NaN stays NaN.
+// The processor's F16C conversions (vcvtps2ph / vcvtph2ps) on x86-64; the compiler's _Float16
+// elsewhere. Rounds to nearest even; values beyond the half range become +-Inf; subnormals are
+// kept. NaN stays NaN with its sign (quieted; the top payload bits carried over).
 uint16_t float_to_half(float value);
 float half_to_float(uint16_t bits);
 

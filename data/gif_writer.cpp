@@ -95,11 +95,6 @@ PaletteGraph make_palette_graph(int width, int height, int delay_cs, const std::
 
 }  // namespace
 
-int gif_delay_cs(int fps) {
-  if (fps < 1) throw InputError(fmt::format("GIF fps: found {}, expected >= 1", fps));
-  return static_cast<int>(std::lround(100.0 / fps));
-}
-
 void write_gif(const std::string& path, const RgbVideo& video, const GifOptions& options) {
   validate_options(video, options);
   const RgbVideo frames = upscale_nearest(video, options.scale);

@@ -2,8 +2,12 @@
 // palette for the whole clip, FFmpeg's GIF encoder and muxer write it; the GIF loops forever.
 #pragma once
 
+#include <fmt/core.h>
+
+#include <cmath>
 #include <string>
 
+#include "core/error.h"
 #include "data/rgb_video.h"
 
 namespace vdit::data {
@@ -27,6 +31,9 @@ struct GifOptions {
 void write_gif(const std::string& path, const RgbVideo& video, const GifOptions& options = {});
 
 // Centiseconds per frame for `fps` frames per second, as GIF stores it (rounded).
-int gif_delay_cs(int fps);
+inline int gif_delay_cs(int fps) {
+  if (fps < 1) throw InputError(fmt::format("GIF fps: found {}, expected >= 1", fps));
+  return static_cast<int>(std::lround(100.0 / fps));
+}
 
 }  // namespace vdit::data

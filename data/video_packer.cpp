@@ -6,7 +6,6 @@
 #include <charconv>
 #include <filesystem>
 #include <optional>
-#include <ostream>
 #include <set>
 #include <utility>
 
@@ -86,7 +85,7 @@ void validate(const PackOptions& options) {
 class ShardSequence {
  public:
   ShardSequence(std::string out_dir, const ShardHeader& header, int64_t max_samples,
-                std::ostream* progress)
+                ProgressReporter& progress)
       : out_dir_(std::move(out_dir)),
         header_(header),
         max_samples_(max_samples),
@@ -114,10 +113,8 @@ class ShardSequence {
   void close_current() {
     writer_->close();
     const int64_t size = static_cast<int64_t>(std::filesystem::file_size(writer_->path()));
-    if (progress_ != nullptr) {
-      *progress_ << fmt::format("wrote {} ({} samples, {})\n", writer_->path(), samples_,
-                                human_bytes(size));
-    }
+    progress_.message(
+        fmt::format("wrote {} ({} samples, {})", writer_->path(), samples_, human_bytes(size)));
     paths_.push_back(writer_->path());
     bytes_ += size;
     writer_.reset();
@@ -127,7 +124,7 @@ class ShardSequence {
   std::string out_dir_;
   ShardHeader header_;
   int64_t max_samples_;
-  std::ostream* progress_;
+  ProgressReporter& progress_;
   std::optional<ShardWriter> writer_;
   int64_t samples_ = 0;  // in the open shard
   std::vector<std::string> paths_;
@@ -143,15 +140,23 @@ struct ClipCutter {
   int64_t clips = 0;
 };
 
+ProgressReporter::Options progress_options(const PackOptions& options) {
+  ProgressReporter::Options progress;
+  progress.label = "pack";
+  progress.total = static_cast<int64_t>(options.videos.size());
+  progress.unit = "videos";
+  return progress;
+}
+
 class Packer {
  public:
   explicit Packer(const PackOptions& options)
       : options_(options),
+        progress_(options.progress, progress_options(options)),
         captions_(options.captions.empty() ? CaptionManifest()
                                            : CaptionManifest::load(options.captions)),
         tokenizer_(options.caption_length),
-        shards_(options.out_dir, header_for(options), options.max_samples_per_shard,
-                options.progress),
+        shards_(options.out_dir, header_for(options), options.max_samples_per_shard, progress_),
         frames_(options.resolutions.size()) {}
 
   void pack(size_t number, const std::string& path) {
@@ -187,6 +192,7 @@ class Packer {
   }
 
   PackSummary finish() {
+    progress_.finish();
     shards_.finish(summary_);
     summary_.captions_missing = captions_.missing();
     summary_.caption_length = options_.caption_length;
@@ -293,13 +299,14 @@ class Packer {
       line = clips == 0 ? fmt::format("skipped: {}", failure)
                         : fmt::format("{}, then stopped: {}", count_of(clips, "clip"), failure);
     }
-    if (options_.progress != nullptr) {
-      *options_.progress << fmt::format("[{}/{}] {}: {}\n", number, options_.videos.size(), path,
-                                        line);
+    if (!failure.empty()) {
+      progress_.message(fmt::format("[{}/{}] {}: {}", number, options_.videos.size(), path, line));
     }
+    progress_.advance(1, fmt::format("{}: {}", path, line));
   }
 
   const PackOptions& options_;
+  ProgressReporter progress_;  // before shards_, which reports through it
   CaptionManifest captions_;
   CaptionTokenizer tokenizer_;
   ShardSequence shards_;

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <iosfwd>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "data/caption_tokenizer.h"
 #include "data/pack_encoders.h"
 #include "data/shard_format.h"
@@ -41,8 +41,9 @@ struct PackOptions {
   // the latent bucket it encodes to; with a caption encoder each clip also gets caption_emb.
   const ClipEncoder* clip_encoder = nullptr;
   const CaptionEncoder* caption_encoder = nullptr;
-  // One line per video (and one per shard written); nullptr = silent.
-  std::ostream* progress = nullptr;
+  // Videos done, rate and ETA (core/progress.h), plus a line per failed video and per shard
+  // written; a null stream = silent.
+  ProgressTarget progress;
 };
 
 struct PackFailure {

@@ -1,10 +1,9 @@
 #include "eval/feature_extraction.h"
 
-#include <fmt/core.h>
-#include <unistd.h>
-
-#include <cstdio>
+#include <memory>
 #include <vector>
+
+#include "core/progress.h"
 
 namespace vdit::eval {
 namespace {
@@ -76,14 +75,18 @@ at::Tensor gather_in_video_order(const OwnedFeatures& local, const parallel::Com
   return rows.index_select(0, order);
 }
 
-Progress terminal_progress(const std::string& label) {
-  if (isatty(fileno(stderr)) == 0) return {};
-  return [label](int64_t done, int64_t total) {
-    constexpr int kWidth = 30;
-    const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-    fmt::print(stderr, "\r{} [{}{}] {}/{}", label, std::string(filled, '#'),
-               std::string(kWidth - filled, ' '), done, total);
-    if (done == total) fmt::print(stderr, "\n");
+Progress console_progress(const std::string& label, const std::string& unit) {
+  // Made at the first call, when the total is known; shared by every copy of the function.
+  auto reporter = std::make_shared<std::unique_ptr<ProgressReporter>>();
+  return [label, unit, reporter](int64_t done, int64_t total) {
+    if (!*reporter) {
+      ProgressReporter::Options options;
+      options.label = label;
+      options.total = total;
+      options.unit = unit;
+      *reporter = std::make_unique<ProgressReporter>(ProgressTarget::standard_error(), options);
+    }
+    (*reporter)->advance(done - (*reporter)->done());
   };
 }
 

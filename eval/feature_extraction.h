@@ -47,8 +47,8 @@ at::Tensor gather_rows(const at::Tensor& local, const parallel::Communicator& gr
 // Every rank's rows in video order (a stable sort by item), as one process would have made them.
 at::Tensor gather_in_video_order(const OwnedFeatures& local, const parallel::Communicator& group);
 
-// A text progress bar on stderr ("\r[#####     ] 12/24 videos") when stderr is a terminal;
-// nothing otherwise (logs and tests stay clean). `label` names the work.
-Progress terminal_progress(const std::string& label);
+// Progress on stderr through core/progress.h: a bar with rate and ETA when stderr is a terminal,
+// a plain line every 30 s and at the end otherwise. `label` names the work, `unit` its items.
+Progress console_progress(const std::string& label, const std::string& unit);
 
 }  // namespace vdit::eval

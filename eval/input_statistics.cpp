@@ -29,8 +29,9 @@ FeatureProtocol frame_protocol(FrameDetector& detector) {
   protocol.detector = detector.file().checksum;
   protocol.width = detector.width();
   protocol.extract = [&detector](VideoSource& source, const WorkSplit& split) {
-    return extract_frame_features(source, detector, split,
-                                  split.rank == 0 ? terminal_progress("fid features") : Progress{});
+    return extract_frame_features(
+        source, detector, split,
+        split.rank == 0 ? console_progress("fid features", "videos") : Progress{});
   };
   return protocol;
 }
@@ -42,8 +43,9 @@ FeatureProtocol clip_protocol(VideoDetector& detector) {
   protocol.detector = detector.file().checksum;
   protocol.width = detector.width();
   protocol.extract = [&detector](VideoSource& source, const WorkSplit& split) {
-    return extract_clip_features(source, detector, split,
-                                 split.rank == 0 ? terminal_progress("fvd features") : Progress{});
+    return extract_clip_features(
+        source, detector, split,
+        split.rank == 0 ? console_progress("fvd features", "videos") : Progress{});
   };
   return protocol;
 }

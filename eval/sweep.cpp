@@ -217,7 +217,8 @@ SweepSummary run_sweep(const SweepRequest& request, const parallel::Communicator
     std::vector<at::Tensor> kid_rows;
     std::vector<int64_t> kid_items;  // the sample of each KID row, to gather in sample order
     ClipScoreSums clip_sums;
-    const Progress progress = split.rank == 0 ? terminal_progress(checkpoint.name) : Progress{};
+    const Progress progress =
+        split.rank == 0 ? console_progress(checkpoint.name, "samples") : Progress{};
     int64_t done = 0;
     const int64_t mine = (request.num_samples - split.rank + split.size - 1) / split.size;
     for (int64_t i = 0; i < request.num_samples; ++i) {

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::orchestrator {
 
@@ -57,8 +58,8 @@ void CheckpointSaves::finish() {
       last_committed_step_ >= 0 ? fmt::format("step {}", last_committed_step_) : "the previous one";
   if (!save.errors.empty()) {
     checkpoints::abort_checkpoint(root_, save.step);
-    fmt::print("checkpoint: step {} NOT saved ({}); `latest` still names {}\n", save.step,
-               fmt::join(save.errors, "; "), previous);
+    log_error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
+              fmt::join(save.errors, "; "), previous);
     return;
   }
   int64_t bytes = 0;
@@ -67,20 +68,20 @@ void CheckpointSaves::finish() {
     checkpoints::commit_checkpoint(root_, *save.meta, save.files);
   } catch (const RuntimeError& error) {
     checkpoints::abort_checkpoint(root_, save.step);
-    fmt::print("checkpoint: step {} NOT saved ({}); `latest` still names {}\n", save.step,
-               error.what(), previous);
+    log_error("checkpoint: step {} NOT saved ({}); `latest` still names {}", save.step,
+              error.what(), previous);
     return;
   }
   const checkpoints::RetentionReport retention =
       checkpoints::apply_retention(root_, keep_last_, keep_every_);
   for (const std::string& moved : retention.moved_aside) {
-    fmt::print("checkpoint: retention: {}\n", moved);
+    log_info("checkpoint: retention: {}", moved);
   }
   last_committed_step_ = save.step;
   const double megabytes = static_cast<double>(bytes) / 1e6;
-  fmt::print(
+  log_info(
       "checkpoint: step {} saved ({} files, {:.1f} MB written in {:.2f} s = {:.0f} MB/s; "
-      "training held up {:.0f} ms)\n",
+      "training held up {:.0f} ms)",
       save.step, save.files.size(), megabytes, save.write_seconds,
       save.write_seconds > 0 ? megabytes / save.write_seconds : 0.0, 1000 * save.blocked_seconds);
 }

@@ -7,6 +7,7 @@
 
 #include "checkpoints/checkpoint_reader.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "orchestrator/curriculum.h"
 #include "orchestrator/lr_schedule.h"
 #include "orchestrator/run_state.h"
@@ -25,19 +26,16 @@ std::optional<checkpoints::LoadedCheckpoint> find_resume_point(const RunDirector
   if (resume != "auto") return checkpoints::open_checkpoint(resume);
   std::vector<std::string> warnings;
   auto found = checkpoints::find_latest_checkpoint(run.checkpoints(), warnings);
-  for (const auto& warning : warnings) fmt::print("checkpoint: warning: {}\n", warning);
+  for (const auto& warning : warnings) log_warn("checkpoint: {}", warning);
   return found;
 }
 
 void print_startup_notes(const RunConfig& config, const parallel::ParallelDims& dims) {
   if (config.optimizer.zero1) {
     const int64_t replicas = int64_t{dims.dp()} * dims.sp();
-    fmt::print(replicas > 1 ? "optimizer: ZeRO-1 shards the AdamW state over {} dp x sp ranks\n"
-                            : "optimizer: zero1 has no effect with {} dp x sp rank\n",
-               replicas);
-  }
-  if (config.training.precision == "bf16" && config.training.device == "cpu") {
-    fmt::print("precision: bf16 autocast applies on CUDA; this CPU run computes in fp32\n");
+    log_info(replicas > 1 ? "optimizer: ZeRO-1 shards the AdamW state over {} dp x sp ranks"
+                          : "optimizer: zero1 has no effect with {} dp x sp rank",
+             replicas);
   }
 }
 
@@ -70,15 +68,15 @@ int run_coordinator(const RunConfig& config, const parallel::ParallelDims& dims,
     workers.restore(checkpoint->path);
     curriculum.restore(parse_run_state(checkpoint->state_json, checkpoint->path));
     if (curriculum.finished()) {
-      fmt::print(
+      log_info(
           "resumed from {}: the curriculum already finished there (step {}, all {} "
-          "stages); nothing to train\n",
+          "stages); nothing to train",
           checkpoint->path, curriculum.position().step, curriculum.stages().size());
       workers.stop();
       return kExitOk;
     }
-    fmt::print("resumed from {} (step {}, stage {})\n", checkpoint->path,
-               curriculum.position().step, curriculum.position().stage + 1);
+    log_info("resumed from {} (step {}, stage {})", checkpoint->path, curriculum.position().step,
+             curriculum.position().stage + 1);
   }
   const LrSchedule lr_schedule{config.optimizer.lr, config.optimizer.warmup_steps,
                                curriculum.max_total_steps(), config.optimizer.min_lr_ratio};
@@ -94,9 +92,8 @@ int run_coordinator(const RunConfig& config, const parallel::ParallelDims& dims,
     const CurriculumPosition position = curriculum.position();
     const StageConfig stage = curriculum.stage();
     if (position.stage_step == 0 || position.step == first_step) {
-      fmt::print("stage {}/{} {}: up to {} steps, global batch {}, advance by {}\n",
-                 position.stage + 1, stage_count, stage.name, stage.steps, stage.global_batch,
-                 stage.advance);
+      log_info("stage {}/{} {}: up to {} steps, global batch {}, advance by {}", position.stage + 1,
+               stage_count, stage.name, stage.steps, stage.global_batch, stage.advance);
     }
     control::WorkPlan plan = plan_step(curriculum, lr_schedule);
     const int64_t next = position.step + 1;
@@ -113,8 +110,8 @@ int run_coordinator(const RunConfig& config, const parallel::ParallelDims& dims,
     saves.absorb(reports);
     step_log.record(reports, position, stage, plan.step.lr, wall, stage_changed);
     if (stage_changed) {
-      fmt::print("curriculum: stage {} done after {} steps ({})\n", stage.name,
-                 position.stage_step + 1, curriculum.last_advance_reason());
+      log_info("curriculum: stage {} done after {} steps ({})", stage.name, position.stage_step + 1,
+               curriculum.last_advance_reason());
     }
     // ... and stop here if a rule says so.
     stop.check(reports, curriculum);
@@ -122,7 +119,7 @@ int run_coordinator(const RunConfig& config, const parallel::ParallelDims& dims,
   // The end of the run (or a stop between periodic saves): save the final state.
   saves.save_final(curriculum.position().step, first_step, curriculum.position());
   workers.stop();
-  fmt::print("done: {} steps, run folder {}\n", curriculum.position().step, run.root());
+  log_info("done: {} steps, run folder {}", curriculum.position().step, run.root());
   return stop.exit_code();
 }
 

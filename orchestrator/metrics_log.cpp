@@ -68,18 +68,4 @@ std::string console_line(const StepMetrics& m, int64_t stage_count) {
       m.data_wait_percent, m.peak_memory_mb, 100 * m.mfu, m.bucket);
 }
 
-double peak_memory_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      double kilobytes = 0;
-      status >> kilobytes;
-      return kilobytes / 1024.0;
-    }
-    status.ignore(1 << 16, '\n');
-  }
-  return 0;
-}
-
 }  // namespace vdit::orchestrator

@@ -23,7 +23,7 @@ struct StepMetrics {
   double tokens_per_second = 0;
   double step_seconds = 0;
   double data_wait_percent = 0;
-  double peak_memory_mb = 0;
+  double peak_memory_mb = 0;  // the largest worker peak (GPU allocator or resident set), MiB
   double mfu = 0;                // model FLOP utilisation in [0, 1]
   int64_t samples_consumed = 0;  // of this stage
   std::string bucket;            // "TxHxW" of the step's global batch
@@ -53,8 +53,5 @@ std::optional<int64_t> resumed_from_step(const std::string& line, const std::str
 
 // "stage 2/5 clips | step 40 | loss 0.1234 (diff 0.12 temp 0.01 mot 0.00) | ..."
 std::string console_line(const StepMetrics& metrics, int64_t stage_count);
-
-// Peak resident memory of this process (VmHWM), in MB; 0 if unknown.
-double peak_memory_mb();
 
 }  // namespace vdit::orchestrator

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "parallel/mpi_check.h"
 
 namespace vdit::orchestrator {
@@ -92,7 +93,7 @@ int agree_on_failures(MPI_Comm world, const RankFailure& mine, const std::string
       const std::string who = static_cast<int>(ranks.size()) == size && size > 1
                                   ? fmt::format("every rank (world ranks 0-{})", size - 1)
                                   : describe_world_ranks(ranks);
-      fmt::print(stderr, "{}: error on {}: {}\n", program, who, text);
+      log_error("{}: error on {}: {}", program, who, text);
     }
     std::fflush(stderr);
   }

@@ -4,12 +4,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_reader.h"
+#include "checkpoints/safetensors_writer.h"
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
 #include "core/host_memory.h"
+#include "core/log.h"
 #include "data/caption_tokenizer.h"
 #include "data/contact_sheet.h"
 #include "data/gif_writer.h"
@@ -27,10 +31,15 @@ namespace vdit::orchestrator {
 namespace {
 
 checkpoints::LoadedCheckpoint locate(const SampleRequest& request) {
-  if (!request.checkpoint.empty()) return checkpoints::open_checkpoint(request.checkpoint);
+  checkpoints::OpenOptions options;
+  options.progress = request.progress;
+  if (!request.checkpoint.empty()) {
+    return checkpoints::open_checkpoint(request.checkpoint, options);
+  }
   std::vector<std::string> warnings;
-  auto found = checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings);
-  for (const auto& warning : warnings) fmt::print("checkpoint: warning: {}\n", warning);
+  auto found =
+      checkpoints::find_latest_checkpoint(request.run_dir + "/checkpoints", warnings, options);
+  for (const auto& warning : warnings) log_warn("checkpoint: {}", warning);
   if (!found)
     throw InputError(
         fmt::format("{}/checkpoints: no checkpoint to sample from (train first)", request.run_dir));
@@ -61,7 +70,35 @@ void warn_if_other_file(const std::string& flag, const std::string& path,
       "warning: {} {} has checksum {}, but the model's shards were packed with {} ({} in the "
       "checkpoint's config): samples may come out wrong\n",
       flag, path, checksum, recorded, field);
-}
+  // (N, C, T, H, W) in [-1, 1] -> one RGB video per sample
+  std::vector<data::RgbVideo> to_rgb_videos(const torch::Tensor& videos) {
+    std::vector<data::RgbVideo> rgb;
+    for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
+    return rgb;
+  }
+
+  // SampleRequest::tensors_out's file.
+  void write_sample_tensors(const SampleRequest& request, const CheckpointSampler& sampler,
+                            const CheckpointSampler::Videos& videos) {
+    const std::vector<torch::Tensor> tensors = {videos.noise.contiguous(),
+                                                videos.samples.contiguous()};
+    const std::vector<checkpoints::SafetensorsEntry> entries = {
+        {"noise", tensors[0].sizes().vec()}, {"samples", tensors[1].sizes().vec()}};
+    const std::map<std::string, std::string> metadata = {
+        {"format", "vdit-samples"},
+        {"captions", nlohmann::json(request.captions).dump()},
+        {"seed", std::to_string(request.seed)},
+        {"method", videos.method},
+        {"steps", std::to_string(videos.steps)},
+        {"guidance_scale", nlohmann::json(videos.guidance_scale).dump()},
+        {"checkpoint", sampler.checkpoint_path()},
+        {"step", std::to_string(sampler.step())},
+    };
+    checkpoints::write_safetensors(request.tensors_out, entries, metadata, [&](size_t index) {
+      const float* values = tensors[index].data_ptr<float>();
+      return std::vector<float>(values, values + tensors[index].numel());
+    });
+  }
 
 }  // namespace
 
@@ -78,6 +115,7 @@ struct CheckpointSampler::State {
   data::BucketShape pixels;  // the decoded video's frames and size
   std::optional<eval::LatentAutoencoder> vae;
   std::optional<eval::TextEncoder> text_encoder;
+  ProgressTarget progress;
 };
 
 namespace {
@@ -181,6 +219,7 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
   s.options.method = request.sampler.empty() ? config.diffusion.sampler : request.sampler;
   s.options.steps = request.steps.value_or(config.diffusion.sample_steps);
   s.options.guidance_scale = request.guidance.value_or(config.diffusion.guidance_scale);
+  s.progress = request.progress;
 }
 
 CheckpointSampler::~CheckpointSampler() = default;
@@ -213,9 +252,10 @@ torch::Tensor caption_ids(const std::vector<std::string>& captions, int64_t capt
     ids.push_back(
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
-  fmt::print("{}", data::caption_truncation_warning(
-                       captions_cut, static_cast<int64_t>(captions.size()), caption_length,
-                       "the checkpoint's model.caption_length: shorten them"));
+  const std::string cut_warning = data::caption_truncation_warning(
+      captions_cut, static_cast<int64_t>(captions.size()), caption_length,
+      "the checkpoint's model.caption_length: shorten them");
+  if (!cut_warning.empty()) log_warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
   return torch::stack(ids);
 }
 
@@ -223,29 +263,57 @@ torch::Tensor caption_ids(const std::vector<std::string>& captions, int64_t capt
 
 std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
                                                       uint64_t seed) const {
+  return to_rgb_videos(sample_videos(captions, seed).samples);
+}
+
+CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std::string>& captions,
+                                                           uint64_t seed) const {
   State& s = *state_;
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
+  std::unique_ptr<ProgressReporter> progress;  // made at the first step, which knows the total
+  options.after_step = [&](int64_t done, int64_t total) {
+    if (!progress) {
+      ProgressReporter::Options progress_options;
+      progress_options.label = "sample";
+      progress_options.total = total;
+      progress_options.unit = "steps";
+      progress = std::make_unique<ProgressReporter>(s.progress, progress_options);
+    }
+    progress->advance(done - progress->done());
+  };
   const torch::Tensor condition = s.text_encoder
                                       ? s.text_encoder->encode_batch(captions)  // (N, Lc, E)
                                       : caption_ids(captions, s.config.model.caption_length);
   const auto tokens = diffusion::sample(s.dit, *s.diffusion, condition, s.grid, options);
-  auto videos =
-      model::unpatchify(tokens, s.grid, s.patch, s.config.model.channels);  // (N, C, T, H, W)
-  if (s.vae) videos = s.vae->decode(videos, s.pixels);  // (N, 3, T, H, W) pixels
-  std::vector<data::RgbVideo> rgb;
-  for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
-  return rgb;
+  const auto noise = diffusion::initial_noise({tokens.size(0), tokens.size(1), tokens.size(2)},
+                                              seed);  // what `sample` started from
+  const int64_t channels = s.config.model.channels;
+  auto samples = model::unpatchify(tokens, s.grid, s.patch, channels);  // (N, C, T, H, W)
+  if (s.vae) samples = s.vae->decode(samples, s.pixels);                // (N, 3, T, H, W) pixels
+  return {model::unpatchify(noise, s.grid, s.patch, channels), samples, options.method,
+          options.steps, options.guidance_scale};
 }
 
 WrittenSamples write_samples(const SampleRequest& request) {
   check_sample_flags(request);
+  if (!request.tensors_out.empty()) {
+    const std::filesystem::path parent =
+        std::filesystem::absolute(request.tensors_out).parent_path();
+    std::error_code error;
+    if (!std::filesystem::is_directory(parent, error)) {
+      throw InputError(fmt::format("--tensors {}: folder {} does not exist", request.tensors_out,
+                                   parent.string()));
+    }
+  }
   const CheckpointSampler sampler(request);
   const SampleRequest sized = sampler.model_sized(request);
   check_sample_memory(sized, estimate_sample_memory_bytes(sized, sampler.config()),
                       available_memory_bytes());
-  const std::vector<data::RgbVideo> videos =
-      sampler.sample(request.captions, static_cast<uint64_t>(request.seed));
+  const CheckpointSampler::Videos sampled =
+      sampler.sample_videos(request.captions, static_cast<uint64_t>(request.seed));
+  if (!request.tensors_out.empty()) write_sample_tensors(request, sampler, sampled);
+  const std::vector<data::RgbVideo> videos = to_rgb_videos(sampled.samples);
   const std::string out_dir =
       !request.out_dir.empty()
           ? request.out_dir

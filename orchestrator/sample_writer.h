@@ -3,6 +3,8 @@
 // sample's shapes move.
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/progress.h"
 #include "data/motion_track.h"
 #include "data/rgb_video.h"
 #include "orchestrator/sample_formats.h"
@@ -39,6 +42,13 @@ struct SampleRequest {
   // and tokenizer files that encode the captions, as at pack time. Refused for an ids model.
   std::string text_encoder;
   std::string tokenizer;
+  // Non-empty: also write the samples before 8-bit quantization and the noise they started from,
+  // as float32 safetensors: "samples" and "noise" (N, C, T, H, W), metadata format=vdit-samples,
+  // captions (JSON list), seed, method, steps, guidance_scale, checkpoint, step.
+  std::string tensors_out;
+  // Checkpoint verification and denoising steps, with rate and ETA (core/progress.h); null stream
+  // = silent.
+  ProgressTarget progress;
 };
 
 struct WrittenSample {
@@ -87,6 +97,16 @@ class CheckpointSampler {
   std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
 
   struct State;  // public so that the sampler's helpers in its .cpp can take it
+  // The same samples before 8-bit quantization, with the noise they started from.
+  struct Videos {
+    torch::Tensor noise;    // (N, C, T, H, W) float32: x_T, unpatchified (latents for a VAE model)
+    torch::Tensor samples;  // (N, C, T, H, W) float32: the sampler's output, in [-1, 1] (a latent
+                            // model's decoded by its VAE: 3 channels at the requested size)
+    std::string method;     // the settings they were sampled with: "ddim" or "ddpm"
+    int64_t steps = 0;
+    double guidance_scale = 1.0;
+  };
+  Videos sample_videos(const std::vector<std::string>& captions, uint64_t seed) const;
 
  private:
   std::unique_ptr<State> state_;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "orchestrator/device_peak.h"
+#include "core/log.h"
 #include "orchestrator/flop_count.h"
 
 namespace vdit::orchestrator {
@@ -12,10 +12,15 @@ namespace {
 
 StepMetrics metrics_of(const std::vector<control::WorkReport>& reports,
                        const CurriculumPosition& position, const StageConfig& stage, double lr,
-                       double wall, double flops_per_sample, double peak_flops) {
+                       double wall, double flops_per_sample) {
   const control::WorkReport& first = reports.front();  // losses are already averaged over dp x sp
-  double data_wait = 0;
-  for (const auto& report : reports) data_wait = std::max(data_wait, report.data_wait_seconds);
+  double data_wait = 0, peak_flops = 0;
+  int64_t peak_memory = -1;
+  for (const auto& report : reports) {
+    data_wait = std::max(data_wait, report.data_wait_seconds);
+    peak_memory = std::max(peak_memory, report.peak_memory_bytes);
+    peak_flops += report.device_peak_flops;  // the workers' devices together
+  }
   StepMetrics m;
   m.step = position.step + 1;
   m.stage = position.stage + 1;
@@ -31,9 +36,8 @@ StepMetrics metrics_of(const std::vector<control::WorkReport>& reports,
   m.tokens_per_second = static_cast<double>(stage.global_batch * first.tokens_per_sample) / wall;
   m.step_seconds = wall;
   m.data_wait_percent = 100.0 * data_wait / wall;
-  m.peak_memory_mb = peak_memory_mb();
-  m.mfu = stage.global_batch * flops_per_sample / wall /
-          (peak_flops * static_cast<double>(reports.size()));
+  m.peak_memory_mb = peak_memory < 0 ? 0.0 : static_cast<double>(peak_memory) / (1 << 20);
+  m.mfu = peak_flops > 0 ? stage.global_batch * flops_per_sample / wall / peak_flops : 0.0;
   m.samples_consumed = position.samples_consumed + stage.global_batch;
   m.bucket = fmt::format("{}x{}x{}", first.bucket[0], first.bucket[1], first.bucket[2]);
   return m;
@@ -45,7 +49,6 @@ StepLog::StepLog(const RunConfig& config, const RunDirectory& run, int64_t stage
     : log_every_(config.training.log_every),
       stage_count_(stage_count),
       model_options_(model::video_dit_options(config.model, 0)),
-      peak_flops_(measured_matmul_flops_per_second(torch::kCPU)),
       metrics_(run.metrics_path()),
       tensorboard_(run.logs()) {}
 
@@ -59,10 +62,10 @@ void StepLog::record(const std::vector<control::WorkReport>& reports,
                      double wall, bool stage_changed) {
   if ((before.step + 1) % log_every_ != 0 && !stage_changed) return;
   const double flops = training_flops_per_sample(model_options_, reports.front().tokens_per_sample);
-  const StepMetrics m = metrics_of(reports, before, stage, lr, wall, flops, peak_flops_);
+  const StepMetrics m = metrics_of(reports, before, stage, lr, wall, flops);
   metrics_.write(m);
   write_step_scalars(tensorboard_, m);
-  fmt::print("{}\n", console_line(m, stage_count_));
+  log_info("{}", console_line(m, stage_count_));
 }
 
 }  // namespace vdit::orchestrator

@@ -1,6 +1,6 @@
 // What the coordinator records of the steps it runs: every training.log_every steps and at each
-// stage change, one line in metrics.jsonl, TensorBoard scalars and the console line, with MFU
-// against the matmul peak measured once at start-up.
+// stage change, one line in metrics.jsonl, TensorBoard scalars and the console line; MFU against
+// the workers' device peaks and memory as the largest worker peak, as the workers report them.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,6 @@ class StepLog {
   int64_t log_every_;
   int64_t stage_count_;
   model::VideoDiTOptions model_options_;
-  double peak_flops_;
   MetricsLog metrics_;
   TensorBoardWriter tensorboard_;
 };

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::orchestrator {
 
@@ -19,8 +20,8 @@ void StopRules::check(const std::vector<control::WorkReport>& reports,
   const double minutes =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count() / 60.0;
   if (training_.max_minutes > 0 && minutes >= training_.max_minutes) {
-    fmt::print("training.max_minutes = {} reached at step {}: saving and stopping\n",
-               training_.max_minutes, step);
+    log_info("training.max_minutes = {} reached at step {}: saving and stopping",
+             training_.max_minutes, step);
     stop_requested_ = true;
   }
   int received = signals_.received();
@@ -28,13 +29,13 @@ void StopRules::check(const std::vector<control::WorkReport>& reports,
   if (received != 0 && !curriculum.finished()) {
     // A signal after the last step interrupts nothing: the run ends finished, exit code 0.
     stop_signal_ = received;
-    fmt::print("signal {} received: stopping at step {} with a checkpoint (exit code {})\n",
-               stop_signal_, step, StopSignals::exit_code_for(stop_signal_));
+    log_warn("signal {} received: stopping at step {} with a checkpoint (exit code {})",
+             stop_signal_, step, StopSignals::exit_code_for(stop_signal_));
     stop_requested_ = true;
   }
   if (planned_stop_at(step) && !curriculum.finished()) {
-    fmt::print("training.stop_after_steps = {} reached at step {}: the same command resumes\n",
-               training_.stop_after_steps, step);
+    log_info("training.stop_after_steps = {} reached at step {}: the same command resumes",
+             training_.stop_after_steps, step);
     stop_requested_ = true;
   }
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/crc.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -14,18 +15,9 @@ namespace vdit::orchestrator {
 
 namespace {
 
-// crc32c table: entry b is the CRC of the single byte b (reflected, so bits go out on the right).
-constexpr std::array<uint32_t, 256> make_crc32c_table() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t byte = 0; byte < 256; ++byte) {
-    uint32_t crc = byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
-    table[byte] = crc;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kCrc32cTable = make_crc32c_table();
+// CRC-32C (Castagnoli), as TFRecord framing uses it: polynomial 0x1EDC6F41, reflected in and out,
+// initial value and final XOR all ones.
+using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
 
 // Protobuf wire format, just what Event/Summary/Value need
 // (https://protobuf.dev/programming-guides/encoding/).
@@ -104,10 +96,9 @@ std::string hostname() {
 }  // namespace
 
 uint32_t crc32c(const void* data, size_t size) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  uint32_t crc = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) crc = kCrc32cTable[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
+  Crc32c crc;
+  crc.process_bytes(data, size);
+  return crc.checksum();
 }
 
 uint32_t masked_crc32c(const void* data, size_t size) {

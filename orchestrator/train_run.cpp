@@ -7,10 +7,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "core/config_io.h"
 #include "core/config_validate.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "data/shard_format.h"
 #include "data/synthetic_videos.h"
 #include "orchestrator/coordinator.h"
@@ -21,6 +23,7 @@
 #include "parallel/mpi_environment.h"
 #include "parallel/parallel_dims.h"
 #include "parallel/process_groups.h"
+#include "worker/worker_device.h"
 #include "worker/worker_engine.h"
 #include "worker/worker_loop.h"
 
@@ -32,7 +35,7 @@ namespace fs = std::filesystem;
 // Prints `message` and ends every rank of the job with `exit_code`: after the first plan, a failed
 // rank's peers may be blocked in a collective with it, and only an abort reaches them.
 [[noreturn]] void end_job(const std::string& message, int exit_code) {
-  fmt::print(stderr, "{}\n", message);
+  log_error("{}", message);
   std::fflush(stdout);
   std::fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, exit_code);
@@ -72,11 +75,10 @@ ResolvedRun resolve_run(const TrainRequest& request, int workers) {
                          : load_run_config(request.config_path, request.overrides);
   resolve_and_validate(config);
   const parallel::ParallelDims dims = mesh_of(config, workers);
+  // Before any rank allocates anything: a CPU-only LibTorch or a machine without a GPU ends the
+  // run here with one message, whatever the rank.
   if (config.training.device == "cuda") {
-    throw InputError(fmt::format(
-        "{}: training.device: found \"cuda\", expected \"cpu\": this build's LibTorch has no "
-        "CUDA (the NCCL backend is built with -DVDIT_WITH_NCCL=ON against a CUDA LibTorch)",
-        config.source));
+    check_device_available(config.training, config.source, probe_cuda());
   }
   return {std::move(config), dims};
 }
@@ -129,9 +131,15 @@ std::vector<std::string> resolve_shards(const RunConfig& config, const TrainRequ
       synth.buckets.push_back(data::parse_bucket_shape(bucket, "data.synthetic_buckets"));
     }
   }
-  fmt::print("data: no data.shards configured; writing a synthetic captioned set to {}\n",
-             run.data());
-  return data::write_synthetic_dataset(synth);
+  log_info("data: no data.shards configured; writing a synthetic captioned set to {}", run.data());
+  std::ostringstream warnings;  // through the logger, like every other line of a run
+  synth.warnings = &warnings;
+  std::vector<std::string> written = data::write_synthetic_dataset(synth);
+  std::istringstream lines(warnings.str());
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) log_warn("data: {}", line);
+  }
+  return written;
 }
 
 // Rank 0 prepares the run folder and data, then tells the workers the shard list, each path ended
@@ -159,7 +167,7 @@ void check_before_training(RunConfig& config, const std::vector<std::string>& sh
                            const RunDirectory& run) {
   const PreflightReport report = run_preflight(config, shards);
   if (!report.ok()) throw InputError(report.describe_problems());
-  for (const std::string& stage : report.stages) fmt::print("pre-flight: {}\n", stage);
+  for (const std::string& stage : report.stages) log_info("pre-flight: {}", stage);
   if (config.model.vae_checksum != report.vae_checksum ||
       config.model.text_encoder_checksum != report.text_encoder_checksum) {
     config.model.vae_checksum = report.vae_checksum;
@@ -186,7 +194,7 @@ int run_single_process(const TrainRequest& request, const StopSignals& signals) 
     print_check_passed(config);
     return kExitOk;
   }
-  WorkerEngine engine(config, shards, {}, data::DataRank{}, 0);
+  WorkerEngine engine(config, shards, select_worker_device(config), {}, data::DataRank{}, 0);
   InProcessWorkerLink link(engine);
   return run_coordinator(config, resolved.dims, run, request.resume, link, signals);
 }
@@ -230,7 +238,16 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
     return kExitOk;
   }
   shards = broadcast_shards(std::move(shards), rank);
-  const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims);
+  // Each worker takes its device (the coordinator none); CUDA tensors then travel over NCCL.
+  std::optional<torch::Device> device;
+  if (const int code = agree([&] {
+        if (rank != 0) device = select_worker_device(config);
+      })) {
+    return code;
+  }
+  parallel::ProcessGroupsOptions group_options;
+  if (device && device->is_cuda()) group_options.cuda_device = device->index();
+  const auto groups = parallel::ProcessGroups::create(MPI_COMM_WORLD, dims, group_options);
   const double timeout = config.parallel.heartbeat_timeout_s;
   const bool heartbeats = mpi.thread_level() == parallel::MpiThreadLevel::kMultiple;
   // 3. Each worker builds its model, optimizer and data loader.
@@ -240,7 +257,7 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
         const auto& coords = groups->coords();
         const data::DataRank data_rank{coords.dp_rank, dims.dp(), coords.sp_rank, dims.sp()};
         engine = std::make_unique<WorkerEngine>(
-            config, shards,
+            config, shards, *device,
             training::TrainerParallel{{groups->tp(), groups->sp()}, groups->dp_sp()}, data_rank,
             groups->worker_rank());
       })) {
@@ -249,13 +266,12 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   // 4. The run.
   try {
     if (rank == 0) {
-      fmt::print("mesh: {} workers, dp {} x sp {} x tp {}\n", workers, dims.dp(), dims.sp(),
-                 dims.tp());
+      log_info("mesh: {} workers, dp {} x sp {} x tp {}", workers, dims.dp(), dims.sp(), dims.tp());
       if (!heartbeats) {
-        fmt::print(
+        log_info(
             "heartbeat: MPI granted {}, not MPI_THREAD_MULTIPLE, so workers send no heartbeats: "
             "the coordinator waits for each step's reports without a time limit (a dead worker "
-            "still ends the job through the launcher; a stalled one is not detected)\n",
+            "still ends the job through the launcher; a stalled one is not detected)",
             parallel::to_string(mpi.thread_level()));
       }
       MpiWorkerLink link(MPI_COMM_WORLD, workers, timeout, heartbeats);

@@ -23,7 +23,6 @@ void in_place(const torch::Tensor& tensor, Operation&& operation) {
   if (!contiguous.is_same(tensor)) tensor.copy_(contiguous);
 }
 
-// What a blocking collective returns when started: it has already finished.
 class FinishedCollective final : public PendingCollective {
  public:
   bool test() override { return true; }
@@ -32,10 +31,14 @@ class FinishedCollective final : public PendingCollective {
 
 }  // namespace
 
+std::unique_ptr<PendingCollective> finished_collective() {
+  return std::make_unique<FinishedCollective>();
+}
+
 std::unique_ptr<PendingCollective> CommunicatorBackend::start_all_reduce_sum(
     const torch::Tensor& tensor) {
   all_reduce_sum(tensor);
-  return std::make_unique<FinishedCollective>();
+  return finished_collective();
 }
 
 std::unique_ptr<PendingCollective> CommunicatorBackend::start_reduce_sum(
@@ -46,7 +49,7 @@ std::unique_ptr<PendingCollective> CommunicatorBackend::start_reduce_sum(
 std::unique_ptr<PendingCollective> CommunicatorBackend::start_broadcast(const torch::Tensor& tensor,
                                                                         int root) {
   broadcast(tensor, root);
-  return std::make_unique<FinishedCollective>();
+  return finished_collective();
 }
 
 Communicator::Communicator(std::shared_ptr<CommunicatorBackend> backend)

@@ -19,6 +19,10 @@ class PendingCollective {
   virtual void wait() = 0;
 };
 
+// A collective the host need not wait for: a blocking one that has returned, or one ordered on a
+// device stream before everything that later reads its result.
+std::unique_ptr<PendingCollective> finished_collective();
+
 // What a backend implements. The Communicator handle has already checked shapes and ranks and
 // made every tensor contiguous; outputs are preallocated by the handle on the input's device, so a
 // backend only moves bytes. Rank numbers are ranks within this group.

@@ -8,16 +8,21 @@
 #include "checkpoints/checkpoint_reader.h"
 #include "checkpoints/checkpoint_writer.h"
 #include "core/config_validate.h"
+#include "core/log.h"
+#include "worker/device_peak.h"
+#include "worker/peak_memory.h"
 #include "worker/training/training_state.h"
 
 namespace vdit {
 
 WorkerEngine::WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
-                           training::TrainerParallel parallel, data::DataRank data_rank,
-                           int32_t worker_rank)
+                           torch::Device device, training::TrainerParallel parallel,
+                           data::DataRank data_rank, int32_t worker_rank)
     : config_(config),
       shards_(std::move(shards)),
-      trainer_(config, torch::kCPU, std::move(parallel)),
+      device_(device),
+      device_peak_flops_(device_peak_flops(device, config.training.precision)),
+      trainer_(config, device, std::move(parallel)),
       data_rank_(data_rank),
       worker_rank_(worker_rank),
       writes_weights_(
@@ -56,7 +61,7 @@ void WorkerEngine::ensure_loader(int64_t stage, int64_t samples_consumed) {
   options.prefetch_depth = static_cast<int>(config_.data.prefetch_batches);
   loader_ = std::make_unique<data::StreamingLoader>(options);
   if (worker_rank_ == 0) {
-    for (const auto& warning : loader_->warnings()) fmt::print("data: warning: {}\n", warning);
+    for (const auto& warning : loader_->warnings()) log_warn("data: {}", warning);
   }
   loader_stage_ = stage;
   expected_samples_consumed_ = samples_consumed;
@@ -116,6 +121,8 @@ control::WorkReport WorkerEngine::run(const control::WorkPlan& plan) {
     report.bucket[1] = loaded.batch.bucket.height;
     report.bucket[2] = loaded.batch.bucket.width;
     report.tokens_per_sample = loaded.batch.grid.tokens();
+    report.peak_memory_bytes = peak_memory_bytes(device_).value_or(-1);
+    report.device_peak_flops = device_peak_flops_;
     if (plan.checkpoint_folder[0] != '\0') start_save(plan, report);
   }
   if (report.saved_step < 0) collect(shard_writer_.poll(), report);

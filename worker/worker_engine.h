@@ -19,8 +19,9 @@ namespace vdit {
 
 class WorkerEngine {
  public:
-  // `config` validated, with its curriculum stages resolved; `shards` the run's shard files.
-  WorkerEngine(const RunConfig& config, std::vector<std::string> shards,
+  // `config` validated, with its curriculum stages resolved; `shards` the run's shard files;
+  // `device` this worker's, from select_worker_device (worker/worker_device.h).
+  WorkerEngine(const RunConfig& config, std::vector<std::string> shards, torch::Device device,
                training::TrainerParallel parallel, data::DataRank data_rank, int32_t worker_rank);
 
   // Loads a checkpoint folder written by any mesh (every worker calls it).
@@ -43,6 +44,8 @@ class WorkerEngine {
 
   const RunConfig& config_;
   std::vector<std::string> shards_;
+  torch::Device device_;
+  double device_peak_flops_;  // datasheet or measured once at start-up
   training::Trainer trainer_;
   data::DataRank data_rank_;
   int32_t worker_rank_;

@@ -9,6 +9,10 @@
 #include "core/error.h"
 #include "parallel/nccl/nccl_check.h"
 
+#ifdef VDIT_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
+
 namespace vdit::parallel {
 namespace {
 
@@ -38,6 +42,16 @@ ncclDataType_t nccl_type(const torch::Tensor& tensor) {
 
 std::size_t count(const torch::Tensor& tensor) { return static_cast<std::size_t>(tensor.numel()); }
 
+// The stream LibTorch queues this device's kernels on right now.
+cudaStream_t compute_stream(int cuda_device) {
+#ifdef VDIT_TORCH_CUDA
+  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(cuda_device)).stream();
+#else
+  (void)cuda_device;
+  return cudaStreamLegacy;
+#endif
+}
+
 }  // namespace
 
 std::shared_ptr<NcclCommunicator> NcclCommunicator::bootstrap(MPI_Comm axis_comm, int cuda_device) {
@@ -51,7 +65,7 @@ NcclCommunicator::NcclCommunicator(NcclCommHandle comm, int cuda_device)
   NCCL_CHECK(ncclCommCount(comm_.get(), &size_));
   CUDA_CHECK(cudaSetDevice(cuda_device_));
   stream_ = make_cuda_stream();
-  default_stream_ready_ = make_cuda_event();
+  compute_stream_ready_ = make_cuda_event();
   collective_done_ = make_cuda_event();
   barrier_word_ = make_cuda_buffer(sizeof(float));
 }
@@ -65,13 +79,15 @@ void NcclCommunicator::check_device(const torch::Tensor& tensor) const {
 
 void NcclCommunicator::enqueue(const std::function<void(cudaStream_t)>& launch) {
   CUDA_CHECK(cudaSetDevice(cuda_device_));
-  CUDA_CHECK(cudaEventRecord(default_stream_ready_.get(), cudaStreamLegacy));
-  CUDA_CHECK(cudaStreamWaitEvent(stream_.get(), default_stream_ready_.get(), 0));
+  const cudaStream_t compute = compute_stream(cuda_device_);
+  CUDA_CHECK(cudaEventRecord(compute_stream_ready_.get(), compute));
+  CUDA_CHECK(cudaStreamWaitEvent(stream_.get(), compute_stream_ready_.get(), 0));
   launch(stream_.get());
-  // Later default-stream work (including reuse of the tensors' memory by the caching allocator)
-  // waits for the collective, so the caller may treat it as done.
+  // Later compute-stream work (including reuse of the tensors' memory by the caching allocator,
+  // which tracks blocks by that stream) waits for the collective, so the caller may treat it as
+  // done.
   CUDA_CHECK(cudaEventRecord(collective_done_.get(), stream_.get()));
-  CUDA_CHECK(cudaStreamWaitEvent(cudaStreamLegacy, collective_done_.get(), 0));
+  CUDA_CHECK(cudaStreamWaitEvent(compute, collective_done_.get(), 0));
 }
 
 void NcclCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
@@ -80,6 +96,17 @@ void NcclCommunicator::all_reduce_sum(const torch::Tensor& tensor) {
     NCCL_CHECK(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), count(tensor), nccl_type(tensor),
                              ncclSum, comm_.get(), stream));
   });
+}
+
+std::unique_ptr<PendingCollective> NcclCommunicator::start_reduce_sum(const torch::Tensor& tensor,
+                                                                      int root) {
+  check_device(tensor);
+  enqueue([&](cudaStream_t stream) {
+    NCCL_CHECK(ncclReduce(tensor.data_ptr(), tensor.data_ptr(), count(tensor), nccl_type(tensor),
+                          ncclSum, root, comm_.get(), stream));
+  });
+  // Asynchronous to the host already: later compute-stream work waits for it (see enqueue).
+  return finished_collective();
 }
 
 void NcclCommunicator::reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) {

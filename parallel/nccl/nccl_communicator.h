@@ -13,10 +13,12 @@
 
 namespace vdit::parallel {
 
-// Collectives run on the communicator's own stream, ordered after the work already queued on the
-// legacy default CUDA stream (where LibTorch computes unless a caller switches streams) and before
-// any work queued there afterwards. The host never waits, except in barrier(). Uses the CUDA
-// runtime and tensor data pointers only, so it builds against a CPU-only LibTorch.
+// Collectives run on the communicator's own stream, ordered by events after the work already
+// queued on the compute stream (c10's current CUDA stream of the device: where LibTorch queues the
+// kernels that produce and consume the tensors, whichever stream a caller has made current) and
+// before any work queued there afterwards. The host never waits, except in barrier(). Built
+// against a CPU-only LibTorch (which has no c10 CUDA streams and never makes a CUDA tensor) it
+// orders against the legacy default stream instead, and uses only the CUDA runtime.
 class NcclCommunicator final : public CommunicatorBackend {
  public:
   // Collective over `axis_comm` (see NcclCommHandle::bootstrap).
@@ -29,6 +31,8 @@ class NcclCommunicator final : public CommunicatorBackend {
   int size() const override { return size_; }
 
   void all_reduce_sum(const torch::Tensor& tensor) override;
+  std::unique_ptr<PendingCollective> start_reduce_sum(const torch::Tensor& tensor,
+                                                      int root) override;  // ncclReduce
   void reduce_scatter_sum(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_gather(const torch::Tensor& input, const torch::Tensor& output) override;
   void all_to_all(const torch::Tensor& input, const torch::Tensor& output) override;
@@ -40,7 +44,7 @@ class NcclCommunicator final : public CommunicatorBackend {
  private:
   // Checks that `tensor` lives on this communicator's device.
   void check_device(const torch::Tensor& tensor) const;
-  // Fences `launch` (which enqueues NCCL calls on stream_) between the default stream's earlier
+  // Fences `launch` (which enqueues NCCL calls on stream_) between the compute stream's earlier
   // and later work.
   void enqueue(const std::function<void(cudaStream_t)>& launch);
 
@@ -49,7 +53,7 @@ class NcclCommunicator final : public CommunicatorBackend {
   int rank_ = 0;
   int size_ = 1;
   CudaStream stream_;
-  CudaEvent default_stream_ready_;
+  CudaEvent compute_stream_ready_;
   CudaEvent collective_done_;
   CudaDeviceBuffer barrier_word_;  // one float all-reduced by barrier()
 };

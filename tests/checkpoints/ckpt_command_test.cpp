@@ -1,4 +1,4 @@
-// `vdit ckpt inspect | export` end to end (the vdit binary), and the reference-DiT name table.
+// `vdit ckpt inspect | export` end to end (the vdit binary).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "checkpoints/checkpoint_writer.h"
-#include "checkpoints/reference_names.h"
 #include "core/error.h"
 #include "tests/checkpoints/test_checkpoints.h"
 
@@ -55,7 +54,8 @@ std::string line_starting(const std::string& text, const std::string& prefix) {
 // A hand-made checkpoint of a D = 4 model with patch pt x p x p = 2 x 2 x 2 and C = 3 (token
 // dim 24), saved by a tp = 2 mesh: qkv split over both shard files, raw and EMA weights with
 // different values, an optimizer moment that export must leave out.
-constexpr const char* kConfig = "[model]\nhidden_size = 4\npatch_size = 2\npatch_frames = 2\n";
+constexpr const char* kConfig =
+    "[model]\nhidden_size = 4\nnum_heads = 2\npatch_size = 2\npatch_frames = 2\n";
 constexpr const char* kState =
     R"({"stage": 2, "samples_consumed": 56, "mesh": {"dp": 1, "sp": 1, "tp": 2}})";
 
@@ -172,56 +172,45 @@ TEST_F(CkptCommand, FolderWithoutCheckpointExitsTwo) {
   EXPECT_TRUE(contains(empty.output, "no checkpoint here")) << empty.output;
 }
 
-// The exported tensors, by reference name -> the vdit parameter they come from.
-const std::map<std::string, std::string> kExportedFrom = {
-    {"x_embedder.proj.weight", "x_embedder.weight"},
-    {"x_embedder.proj.bias", "x_embedder.bias"},
-    {"t_embedder.mlp.0.weight", "t_embedder.fc1.weight"},
-    {"blocks.0.attn.qkv.weight", "blocks.0.attn.qkv.weight"},
-    {"blocks.0.cross_attn.q.weight", "blocks.0.cross_attn.q.weight"},
-    {"caption_pool.weight", "caption_pool.weight"},
-};
-
-// Checks every exported tensor against the `group` weights of step 7.
+// Checks every exported tensor against the `group` weights of step 7: vdit's names and shapes,
+// the values as stored (the tp-split qkv reassembled), and the metadata python/vdit_model.py reads.
 void expect_exported_weights(const nlohmann::json& loaded, const std::string& group) {
-  ASSERT_EQ(loaded["tensors"].size(), kExportedFrom.size()) << loaded["tensors"].dump();
+  ASSERT_EQ(loaded["tensors"].size(), parameter_shapes().size()) << loaded["tensors"].dump();
   EXPECT_EQ(loaded["metadata"]["format"], "vdit");
+  EXPECT_EQ(loaded["metadata"]["format_version"], "1");
   EXPECT_EQ(loaded["metadata"]["step"], "7");
   EXPECT_EQ(loaded["metadata"]["weights"], group);
   EXPECT_EQ(loaded["metadata"]["config"], kConfig);
-  for (const auto& [reference, parameter] : kExportedFrom) {
-    ASSERT_TRUE(loaded["tensors"].contains(reference)) << reference;
-    const auto values = loaded["tensors"][reference]["values"].get<std::vector<double>>();
-    const std::vector<int64_t>& shape = parameter_shapes().at(parameter);
+  // The model section resolved (the preset's depth and MLP ratio filled in), the diffusion
+  // section with its defaults.
+  const auto model = nlohmann::json::parse(loaded["metadata"]["model"].get<std::string>());
+  EXPECT_EQ(model["hidden_size"], 4);
+  EXPECT_EQ(model["num_heads"], 2);
+  EXPECT_EQ(model["depth"], 4);
+  EXPECT_EQ(model["mlp_ratio"], 4.0);
+  EXPECT_EQ(model["patch_size"], 2);
+  EXPECT_EQ(model["patch_frames"], 2);
+  EXPECT_EQ(model["channels"], 3);
+  EXPECT_EQ(model["condition"], "ids");
+  EXPECT_EQ(model["caption_length"], 32);
+  const auto diffusion = nlohmann::json::parse(loaded["metadata"]["diffusion"].get<std::string>());
+  EXPECT_EQ(diffusion["schedule"], "linear");
+  EXPECT_EQ(diffusion["timesteps"], 1000);
+  EXPECT_EQ(diffusion["beta_start"], 1e-4);
+  EXPECT_EQ(diffusion["prediction"], "epsilon");
+  for (const auto& [parameter, shape] : parameter_shapes()) {
+    ASSERT_TRUE(loaded["tensors"].contains(parameter)) << parameter;
+    EXPECT_EQ(loaded["tensors"][parameter]["shape"].get<std::vector<int64_t>>(), shape);
+    const auto values = loaded["tensors"][parameter]["values"].get<std::vector<double>>();
     const std::vector<float> stored = pattern(element_count(shape), seed_of(parameter, group, 7));
-    ASSERT_EQ(values.size(), stored.size()) << reference;
-    if (reference != "x_embedder.proj.weight") {
-      EXPECT_EQ(loaded["tensors"][reference]["shape"].get<std::vector<int64_t>>(), shape);
-      for (size_t i = 0; i < values.size(); ++i) {
-        ASSERT_EQ(static_cast<float>(values[i]), stored[i]) << reference << " [" << i << "]";
-      }
-      continue;
-    }
-    // Conv3d [D, C, pt, p, p]: element (d, c, t, y, x) is the Linear's column (t, y, x, c).
-    EXPECT_EQ(loaded["tensors"][reference]["shape"], nlohmann::json({4, 3, 2, 2, 2}));
-    size_t flat = 0;
-    for (int d = 0; d < 4; ++d) {
-      for (int c = 0; c < 3; ++c) {
-        for (int t = 0; t < 2; ++t) {
-          for (int y = 0; y < 2; ++y) {
-            for (int x = 0; x < 2; ++x, ++flat) {
-              const size_t column = static_cast<size_t>(((t * 2 + y) * 2 + x) * 3 + c);
-              ASSERT_EQ(static_cast<float>(values[flat]), stored[d * 24 + column])
-                  << "(d, c, t, y, x) = " << d << c << t << y << x;
-            }
-          }
-        }
-      }
+    ASSERT_EQ(values.size(), stored.size()) << parameter;
+    for (size_t i = 0; i < values.size(); ++i) {
+      ASSERT_EQ(static_cast<float>(values[i]), stored[i]) << parameter << " [" << i << "]";
     }
   }
 }
 
-TEST_F(CkptCommand, ExportWritesEmaWeightsUnderReferenceNames) {
+TEST_F(CkptCommand, ExportWritesEmaWeightsUnderVditNames) {
   const std::string out = root_ / "model.safetensors";
   const Result result = run_vdit(root_, "ckpt export " + run_dir_ + " --out " + out);
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -249,8 +238,8 @@ TEST_F(CkptCommand, ExportNeedsOutAndAnExistingFolderForIt) {
   EXPECT_TRUE(contains(missing.output, "does not exist")) << missing.output;
 }
 
-// A real run: every parameter of the trained model is exported once, under its reference name.
-TEST(CkptCommandOnATrainedRun, ExportsEveryParameterUnderReferenceNames) {
+// A real run: every parameter of the trained model is exported once, under its vdit name.
+TEST(CkptCommandOnATrainedRun, ExportsEveryParameterUnderItsVditName) {
   TempRoot root;
   const std::string run_dir = root / "run";
   const Result trained = run_vdit(
@@ -274,46 +263,20 @@ TEST(CkptCommandOnATrainedRun, ExportsEveryParameterUnderReferenceNames) {
   std::set<std::string> names;
   for (const auto& item : loaded["tensors"].items()) names.insert(item.key());
   for (const char* name :
-       {"x_embedder.proj.weight", "x_embedder.proj.bias", "t_embedder.mlp.0.weight",
-        "t_embedder.mlp.2.bias", "blocks.1.attn.qkv.weight", "blocks.1.attn.proj.bias",
-        "blocks.0.mlp.fc1.weight", "blocks.0.mlp.fc2.bias", "blocks.1.adaLN_modulation.1.weight",
-        "final_layer.linear.weight", "final_layer.adaLN_modulation.1.bias",
-        "blocks.0.cross_attn.q.weight", "blocks.0.norm_cross.weight", "caption_pool.weight"}) {
+       {"x_embedder.weight", "x_embedder.bias", "t_embedder.fc1.weight", "t_embedder.fc2.bias",
+        "blocks.1.attn.qkv.weight", "blocks.1.attn.proj.bias", "blocks.0.mlp.fc1.weight",
+        "blocks.0.mlp.fc2.bias", "blocks.1.adaLN_modulation.1.weight", "final_layer.linear.weight",
+        "final_layer.adaLN_modulation.1.bias", "blocks.0.cross_attn.q.weight",
+        "blocks.0.norm_cross.weight", "caption_pool.weight",
+        "caption_encoder.token_embedding.weight", "caption_encoder.position_embedding"}) {
     EXPECT_EQ(names.count(name), 1u) << name << " missing from " << loaded["tensors"].size();
   }
   for (const std::string& name : names) {
-    EXPECT_FALSE(contains(name, "t_embedder.fc")) << name;
     EXPECT_FALSE(contains(name, "/")) << name;  // no ema/ or optim/ prefixes
   }
-  // patch 2 x 4 x 4 over 3 channels, D = 16
-  EXPECT_EQ(loaded["tensors"]["x_embedder.proj.weight"]["shape"], nlohmann::json({16, 3, 2, 4, 4}));
+  // The patch embedding stays vdit's Linear over (dt, dy, dx, c) tokens: D = 16 x 2*4*4*3.
+  EXPECT_EQ(loaded["tensors"]["x_embedder.weight"]["shape"], nlohmann::json({16, 96}));
   EXPECT_EQ(loaded["metadata"]["step"], "2");
-}
-
-TEST(ReferenceNames, RenamesModulesWithAReferenceCounterpart) {
-  EXPECT_EQ(reference_name("x_embedder.weight"), "x_embedder.proj.weight");
-  EXPECT_EQ(reference_name("x_embedder.bias"), "x_embedder.proj.bias");
-  EXPECT_EQ(reference_name("t_embedder.fc1.weight"), "t_embedder.mlp.0.weight");
-  EXPECT_EQ(reference_name("t_embedder.fc2.bias"), "t_embedder.mlp.2.bias");
-  EXPECT_EQ(reference_name("blocks.17.attn.qkv.weight"), "blocks.17.attn.qkv.weight");
-  EXPECT_EQ(reference_name("blocks.3.adaLN_modulation.1.bias"), "blocks.3.adaLN_modulation.1.bias");
-  EXPECT_EQ(reference_name("final_layer.linear.weight"), "final_layer.linear.weight");
-}
-
-TEST(ReferenceNames, KeepsVditOnlyNames) {
-  for (const char* name : {"blocks.0.cross_attn.kv.weight", "blocks.2.norm_cross.bias",
-                           "caption_encoder.token_embedding.weight", "caption_pool.weight",
-                           "blocks.x.attn.qkv.weight"}) {
-    EXPECT_EQ(reference_name(name), name);
-  }
-}
-
-TEST(ReferenceNames, PatchWeightBecomesConv3dLayout) {
-  // D = 1, pt = 1, p = 2, C = 2: columns (dy, dx, c) -> kernel (c, dy, dx).
-  const std::vector<float> linear = {0, 1, 2, 3, 4, 5, 6, 7};  // value = ((dy*2 + dx)*2 + c)
-  const std::vector<float> conv = patch_linear_to_conv3d(linear, 1, {1, 2, 2}, "test");
-  EXPECT_EQ(conv, (std::vector<float>{0, 2, 4, 6, 1, 3, 5, 7}));
-  EXPECT_THROW(patch_linear_to_conv3d(linear, 2, {1, 2, 2}, "test"), InputError);
 }
 
 }  // namespace

@@ -59,6 +59,14 @@ TEST(ResolveAndValidate, NamesFieldFoundAndExpected) {
             std::string::npos);
 }
 
+TEST(ResolveAndValidate, RejectsBf16OnTheCpuInsteadOfComputingInFp32) {
+  EXPECT_EQ(validation_error({"training.precision=bf16"}),
+            "run.toml: training.precision: found \"bf16\" with training.device = \"cpu\", "
+            "expected \"fp32\" (bf16 autocast runs on CUDA only: set training.device = "
+            "\"cuda\")");
+  EXPECT_EQ(validation_error({"training.precision=bf16", "training.device=cuda"}), "");
+}
+
 TEST(ResolveAndValidate, RejectsBadCheckpointingMode) {
   EXPECT_NE(validation_error({"training.activation_checkpointing=every:0"})
                 .find("training.activation_checkpointing: found \"every:0\""),

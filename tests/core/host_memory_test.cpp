@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace vdit {
 namespace {
@@ -35,6 +36,23 @@ TEST(AvailableMemoryBytes, FindsThisMachinesMemory) {
   const std::optional<int64_t> bytes = available_memory_bytes();
   ASSERT_TRUE(bytes.has_value());
   EXPECT_GT(*bytes, 0);
+}
+
+TEST(PeakResidentBytes, ReadsVmHwmInBytes) {
+  const std::string path =
+      write_meminfo("Name:\tvdit\nVmPeak:\t  900000 kB\nVmHWM:\t  250000 kB\nVmRSS:\t  1000 kB\n");
+  EXPECT_EQ(peak_resident_bytes(path), int64_t{250000} * 1024);
+  std::filesystem::remove(path);
+}
+
+// A process that has touched 64 MB holds at least that much at its peak.
+TEST(PeakResidentBytes, CoversMemoryThisProcessTouched) {
+  std::vector<char> block(64 << 20, 1);
+  // The filled block escapes, so the compiler cannot drop it.
+  asm volatile("" : : "r"(block.data()) : "memory");
+  const std::optional<int64_t> bytes = peak_resident_bytes();
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_GE(*bytes, static_cast<int64_t>(block.size()));
 }
 
 TEST(DescribeBytes, UsesDecimalUnits) {

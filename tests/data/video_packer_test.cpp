@@ -62,7 +62,7 @@ class VideoPackerTest : public ::testing::Test {
     options.patch = kPatch;
     options.max_samples_per_shard = 50;
     progress_ = std::make_unique<std::ostringstream>();
-    options.progress = progress_.get();
+    options.progress = {progress_.get(), false};
     summary_ = std::make_unique<PackSummary>(pack_videos(options));
   }
   static void TearDownTestSuite() {
@@ -105,7 +105,12 @@ TEST_F(VideoPackerTest, ReportsBrokenVideosAndKeepsGoing) {
   const std::string progress = progress_->str();
   EXPECT_NE(progress.find("[2/7] " + file("garbage.mp4") + ": skipped"), std::string::npos)
       << progress;
-  EXPECT_NE(progress.find("[7/7] " + file("e.avi") + ": 22 clips"), std::string::npos) << progress;
+  EXPECT_NE(progress.find("[6/7] " + file("truncated.mp4") + ": "), std::string::npos) << progress;
+  // Not a terminal: plain lines, the last one with the total and the last video's detail.
+  EXPECT_NE(progress.find("pack: 7/7 videos (100%), in "), std::string::npos) << progress;
+  EXPECT_NE(progress.find("; " + file("e.avi") + ": 22 clips\n"), std::string::npos) << progress;
+  EXPECT_EQ(progress.find("[7/7]"), std::string::npos) << "a video that packed fully has no line";
+  EXPECT_NE(progress.find("wrote " + file("shards")), std::string::npos) << progress;
   const std::string text = format_pack_summary(*summary_);
   EXPECT_NE(text.find("packed 5 of 7 videos: 142 clips in 3 shards"), std::string::npos) << text;
   EXPECT_NE(text.find("2 videos failed"), std::string::npos) << text;

@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include "checkpoints/checkpoint_reader.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace vdit::orchestrator {
 namespace {
@@ -83,9 +85,12 @@ TEST_F(CheckpointSavesTest, FailedWriteKeepsThePreviousLatestAndRemovesThePartia
   failed.worker_rank = 1;
   failed.saved_step = 4;
   std::snprintf(failed.save_error, sizeof(failed.save_error), "disk full");
-  testing::internal::CaptureStdout();
-  saves.absorb({shard_report(partial, 4, 0), failed});
-  const std::string output = testing::internal::GetCapturedStdout();
+  std::ostringstream log;
+  {
+    const ScopedLogStream capture(log, 0, LogLevel::kInfo);
+    saves.absorb({shard_report(partial, 4, 0), failed});
+  }
+  const std::string output = log.str();
   EXPECT_NE(output.find("step 4 NOT saved (worker 1: disk full)"), std::string::npos) << output;
   EXPECT_NE(output.find("still names step 2"), std::string::npos) << output;
   EXPECT_FALSE(saves.in_flight());

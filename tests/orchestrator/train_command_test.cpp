@@ -274,6 +274,18 @@ TEST_F(TrainCommand, BadConfigExitsWithCodeTwoAndNamesTheField) {
   EXPECT_NE(typo.output.find("unknown key 'model.dpeth'"), std::string::npos) << typo.output;
 }
 
+#ifndef VDIT_TORCH_CUDA
+TEST_F(TrainCommand, CudaWithACpuLibTorchIsRefusedAtStartUpNamingTheField) {
+  const Result result =
+      run_vdit("train --run-dir " + run_dir_.string() + " --set training.device=cuda");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("training.device: found \"cuda\", but this LibTorch has no CUDA"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(run_dir_ / "checkpoints")) << "nothing may start before the check";
+}
+#endif
+
 TEST_F(TrainCommand, MeshThatNeedsALauncherIsRefusedBeforeCompute) {
   const Result result =
       run_vdit("train --run-dir " + run_dir_.string() + " --set parallel.dp=2 --set parallel.tp=2");

@@ -36,6 +36,8 @@ struct WorkReport {
   double data_wait_seconds = 0;
   int64_t bucket[3] = {0, 0, 0};  // T, H, W of the step's global batch
   int64_t tokens_per_sample = 0;  // whole sample, for FLOP counting
+  int64_t peak_memory_bytes = -1;  // this worker's peak (worker/peak_memory.h); -1: unknown
+  double device_peak_flops = 0;    // this worker's device peak for MFU (worker/device_peak.h)
   // A shard write that ended since the last report (at most one is in flight): the checkpoint
   // step it belongs to (-1: none), then its file name, size and CRC-32, or its error.
   int64_t saved_step = -1;

@@ -29,7 +29,17 @@ torch::Tensor guided_output(model::VideoDiT& dit, const torch::Tensor& x_t, int6
   return out[1] + guidance_scale * (out[0] - out[1]);
 }
 
+// x_T, the first draw of the sampling generator (DDPM's per-step noise follows it).
+torch::Tensor draw_initial_noise(const std::vector<int64_t>& shape, at::Generator& generator) {
+  return torch::randn(shape, generator, torch::kFloat32);
+}
+
 }  // namespace
+
+torch::Tensor initial_noise(const std::vector<int64_t>& shape, uint64_t seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return draw_initial_noise(shape, generator);
+}
 
 torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& diffusion,
                           const std::vector<int64_t>& shape, const SampleOptions& options) {
@@ -41,7 +51,7 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
   const int64_t total = diffusion.schedule().timesteps();
   const auto& alphas_cumprod = diffusion.schedule().alphas_cumprod();
   auto generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  auto x = torch::randn(shape, generator, torch::kFloat32);
+  auto x = draw_initial_noise(shape, generator);
 
   // Timesteps visited, descending: every one for DDPM, `steps` evenly spaced for DDIM.
   const int64_t count = options.method == "ddpm" ? total : std::min(options.steps, total);
@@ -71,6 +81,7 @@ torch::Tensor sample_loop(const Denoiser& denoiser, const GaussianDiffusion& dif
                     torch::randn(x.sizes(), generator, torch::kFloat32);
       }
     }
+    if (options.after_step) options.after_step(i + 1, count);
   }
   return x;
 }

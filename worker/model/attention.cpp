@@ -1,17 +1,26 @@
-// Plain softmax attention; LibTorch 1.13 has no fused scaled_dot_product_attention.
 #include "worker/model/attention.h"
 
 #include <cmath>
 
 #include "parallel/sequence_parallel_regions.h"
+#include "worker/torch_compat.h"
 
 namespace vdit::model {
 
-torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+torch::Tensor written_out_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                    const torch::Tensor& v) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const auto weights =
-      torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale, -1);  // (N, H, Lq, Lk)
+      torch::softmax(torch::matmul(q * scale, k.transpose(-2, -1)), -1);  // (N, H, Lq, Lk)
   return torch::matmul(weights, v);                                       // (N, H, Lq, d)
+}
+
+torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+#if VDIT_HAS_SDPA
+  return compat::fused_attention(q, k, v);  // (N, H, Lq, d)
+#else
+  return written_out_attention(q, k, v);  // (N, H, Lq, d)
+#endif
 }
 
 torch::Tensor split_heads(const torch::Tensor& x, int64_t num_heads) {

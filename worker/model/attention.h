@@ -13,7 +13,16 @@
 namespace vdit::model {
 
 // softmax(q k^T / sqrt(d)) v. q (N, H, Lq, d), k and v (N, H, Lk, d) -> (N, H, Lq, d).
+// LibTorch's fused at::scaled_dot_product_attention where it has one (2.x: flash or
+// memory-efficient kernels on CUDA, never materializing the L x L weights), else
+// written_out_attention.
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
+
+// The same formula written out: q is scaled by 1/sqrt(d) before the product, so the scale costs
+// L d multiplications instead of L^2 on the scores. The fallback of attention(), and its reference
+// in tests.
+torch::Tensor written_out_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                    const torch::Tensor& v);
 
 // (N, L, H*d) <-> (N, H, L, d)
 torch::Tensor split_heads(const torch::Tensor& x, int64_t num_heads);

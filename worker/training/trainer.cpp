@@ -8,7 +8,9 @@
 #include "core/error.h"
 #include "worker/diffusion/content_complexity.h"
 #include "worker/diffusion/counter_noise.h"
+#include "worker/diffusion/device_noise.h"
 #include "worker/diffusion/timestep_sampling.h"
+#include "worker/training/autocast_guard.h"
 #include "worker/training/stage_losses.h"
 #include "worker/training/zero_partition.h"
 
@@ -40,15 +42,22 @@ torch::Tensor batch_caption(const data::LocalBatch& batch, int64_t first, int64_
                             bool embeddings) {
   if (embeddings) {
     const int64_t per_sample = batch.caption_emb_length * batch.caption_emb_dim;
+    // A view of the batch, which outlives the step; nothing writes to it.
     return torch::from_blob(const_cast<float*>(batch.caption_emb.data()) + first * per_sample,
                             {count, batch.caption_emb_length, batch.caption_emb_dim},
-                            torch::kFloat32)
-        .clone();  // (n, Lc, E)
+                            torch::kFloat32);  // (n, Lc, E)
   }
   return torch::from_blob(
              const_cast<int32_t*>(batch.caption_ids.data()) + first * batch.caption_length,
              {count, batch.caption_length}, torch::kInt32)
       .to(torch::kInt64);  // (n, Lc)
+}
+
+// A host tensor on `device`: on a GPU through pinned memory without blocking the host (the copy
+// is ordered before the kernels that read it on the same stream); on the CPU the tensor itself.
+torch::Tensor on_device(const torch::Tensor& host, torch::Device device) {
+  if (device.is_cpu()) return host;
+  return host.pin_memory().to(device, /*non_blocking=*/true);
 }
 
 }  // namespace
@@ -100,34 +109,44 @@ torch::Tensor Trainer::micro_step(const data::LocalBatch& batch, int64_t first, 
                                const StepPlan& plan) {
   const uint64_t seed = static_cast<uint64_t>(config_.training.seed);
   const int64_t timesteps = diffusion_.schedule().timesteps();
-  const auto x0 = batch_tokens(batch, first, count).to(device_);  // (n, L_local, token_dim)
-  auto t = torch::empty({count}, torch::kInt64);
-  auto drop = torch::empty({count}, torch::kBool);
-  std::vector<torch::Tensor> noise;
+  const auto x0 = on_device(batch_tokens(batch, first, count), device_);  // (n, L_local, token_dim)
+  auto t = torch::empty({count}, torch::kInt64);      // (n,)
+  auto drop = torch::empty({count}, torch::kBool);    // (n,)
+  int64_t* t_data = t.data_ptr<int64_t>();
+  bool* drop_data = drop.data_ptr<bool>();
+  std::vector<int64_t> samples(count);
   for (int64_t i = 0; i < count; ++i) {
     const auto sample = static_cast<uint64_t>(batch.global_sample_index[first + i]);
     const auto step = static_cast<uint64_t>(plan.step);
-    t[i] = diffusion::training_timestep(
+    t_data[i] = diffusion::training_timestep(
         diffusion::counter_uniform(seed, kTimestepStream, step, sample), timesteps,
         config_.diffusion.timestep_shift);
-    drop[i] = diffusion::counter_uniform(seed, kDropStream, step, sample) < plan.condition_dropout;
-    noise.push_back(diffusion::token_noise(diffusion::counter_hash(seed, kNoiseStream), plan.step,
-                                           batch.global_sample_index[first + i], batch.token_begin,
-                                           batch.tokens_per_sample_local, batch.token_dim));
+    drop_data[i] =
+        diffusion::counter_uniform(seed, kDropStream, step, sample) < plan.condition_dropout;
+    samples[i] = batch.global_sample_index[first + i];
   }
-  const auto epsilon = torch::stack(noise).to(device_);  // (n, L_local, token_dim)
+  // Computed where the model runs; any mesh sees the same noise for the same sample and token.
+  const auto epsilon = diffusion::counter_token_noise(
+      diffusion::counter_hash(seed, kNoiseStream), plan.step, samples, batch.token_begin,
+      batch.tokens_per_sample_local, batch.token_dim, device_);  // (n, L_local, token_dim)
   const torch::Tensor complexity =
       config_.diffusion.content_adaptive ? complexity_of(x0, batch) : torch::Tensor();
-  const auto alpha_bar = diffusion_.schedule().alpha_bar(t.to(device_), complexity);  // (n,)
   model::DiTInput input;
+  input.timesteps = on_device(t, device_);                                              // (n,)
+  const auto alpha_bar = diffusion_.schedule().alpha_bar(input.timesteps, complexity);  // (n,)
   input.tokens = diffusion_.q_sample(x0, epsilon, alpha_bar);
-  input.timesteps = t.to(device_);
   input.caption =
-      batch_caption(batch, first, count, config_.model.condition == "embeddings").to(device_);
-  input.drop_condition = drop.to(device_);
+      on_device(batch_caption(batch, first, count, config_.model.condition == "embeddings"), device_);
+  input.drop_condition = on_device(drop, device_);
   input.grid = batch.grid;
   input.token_begin = batch.token_begin;
-  const auto output = model_->forward(input);  // (n, L_local, token_dim)
+  torch::Tensor output;  // (n, L_local, token_dim) float32
+  {
+    // bf16 on the GPU (fp32 master weights); the loss below is computed in fp32.
+    AutocastGuard autocast(config_.training.precision == "bf16");
+    output = model_->forward(input);
+  }
+  output = output.to(torch::kFloat32);
 
   const auto diffusion_loss = torch::mse_loss(output, diffusion_.target(x0, epsilon, alpha_bar));
   auto loss = diffusion_loss;

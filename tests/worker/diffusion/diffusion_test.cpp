@@ -79,13 +79,6 @@ TEST(GaussianDiffusion, PredictX0InvertsQSampleForEpsilonAndV) {
   }
 }
 
-TEST(TokenNoise, SliceEqualsTheSameRowsOfTheWholeSample) {
-  const auto whole = token_noise(1, 2, 3, 0, 200, 5);
-  EXPECT_TRUE(torch::equal(token_noise(1, 2, 3, 70, 100, 5), whole.narrow(0, 70, 100)));
-  EXPECT_FALSE(torch::equal(token_noise(1, 2, 4, 0, 200, 5), whole));  // another sample
-  EXPECT_FALSE(torch::equal(token_noise(1, 3, 3, 0, 200, 5), whole));  // another step
-}
-
 TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   model::VideoDiTOptions options = testing::tiny_dit_options();
   options.depth = 1;
@@ -107,6 +100,27 @@ TEST(Sampler, DdimIsDeterministicForAFixedSeed) {
   EXPECT_FALSE(torch::equal(first, sample(dit, diffusion, caption, {2, 2, 2}, sample_options)));
   sample_options.method = "ddpm";
   EXPECT_EQ(sample(dit, diffusion, caption, {2, 2, 2}, sample_options).sizes(), first.sizes());
+}
+
+TEST(Sampler, StartsFromTheInitialNoiseOfItsSeed) {
+  // `vdit sample --tensors` writes initial_noise(shape, seed) as the noise the samples came from:
+  // the first x_t the denoiser sees must be exactly that, for both methods.
+  const GaussianDiffusion diffusion(NoiseSchedule::linear(100, 1e-4, 0.02), Prediction::kEpsilon);
+  for (const char* method : {"ddim", "ddpm"}) {
+    torch::Tensor first_input;
+    const Denoiser recorder = [&](const torch::Tensor& x_t, int64_t) {
+      if (!first_input.defined()) first_input = x_t.clone();
+      return torch::zeros_like(x_t);
+    };
+    SampleOptions options;
+    options.method = method;
+    options.steps = 3;
+    options.seed = 21;
+    sample_loop(recorder, diffusion, {2, 6, 5}, options);
+    ASSERT_TRUE(first_input.defined()) << method;
+    EXPECT_TRUE(torch::equal(first_input, initial_noise({2, 6, 5}, 21))) << method;
+    EXPECT_FALSE(torch::equal(first_input, initial_noise({2, 6, 5}, 22))) << method;
+  }
 }
 
 TEST(Sampler, RecoversTheDataPointWithAnOracleDenoiser) {
