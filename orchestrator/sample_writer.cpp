@@ -70,35 +70,37 @@ void warn_if_other_file(const std::string& flag, const std::string& path,
       "warning: {} {} has checksum {}, but the model's shards were packed with {} ({} in the "
       "checkpoint's config): samples may come out wrong\n",
       flag, path, checksum, recorded, field);
-  // (N, C, T, H, W) in [-1, 1] -> one RGB video per sample
-  std::vector<data::RgbVideo> to_rgb_videos(const torch::Tensor& videos) {
-    std::vector<data::RgbVideo> rgb;
-    for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
-    return rgb;
-  }
+}
 
-  // SampleRequest::tensors_out's file.
-  void write_sample_tensors(const SampleRequest& request, const CheckpointSampler& sampler,
-                            const CheckpointSampler::Videos& videos) {
-    const std::vector<torch::Tensor> tensors = {videos.noise.contiguous(),
-                                                videos.samples.contiguous()};
-    const std::vector<checkpoints::SafetensorsEntry> entries = {
-        {"noise", tensors[0].sizes().vec()}, {"samples", tensors[1].sizes().vec()}};
-    const std::map<std::string, std::string> metadata = {
-        {"format", "vdit-samples"},
-        {"captions", nlohmann::json(request.captions).dump()},
-        {"seed", std::to_string(request.seed)},
-        {"method", videos.method},
-        {"steps", std::to_string(videos.steps)},
-        {"guidance_scale", nlohmann::json(videos.guidance_scale).dump()},
-        {"checkpoint", sampler.checkpoint_path()},
-        {"step", std::to_string(sampler.step())},
-    };
-    checkpoints::write_safetensors(request.tensors_out, entries, metadata, [&](size_t index) {
-      const float* values = tensors[index].data_ptr<float>();
-      return std::vector<float>(values, values + tensors[index].numel());
-    });
-  }
+// (N, C, T, H, W) in [-1, 1] -> one RGB video per sample
+std::vector<data::RgbVideo> to_rgb_videos(const torch::Tensor& videos) {
+  std::vector<data::RgbVideo> rgb;
+  for (int64_t i = 0; i < videos.size(0); ++i) rgb.push_back(to_rgb(videos[i]));
+  return rgb;
+}
+
+// SampleRequest::tensors_out's file.
+void write_sample_tensors(const SampleRequest& request, const CheckpointSampler& sampler,
+                          const CheckpointSampler::Videos& videos) {
+  const std::vector<torch::Tensor> tensors = {videos.noise.contiguous(),
+                                              videos.samples.contiguous()};
+  const std::vector<checkpoints::SafetensorsEntry> entries = {
+      {"noise", tensors[0].sizes().vec()}, {"samples", tensors[1].sizes().vec()}};
+  const std::map<std::string, std::string> metadata = {
+      {"format", "vdit-samples"},
+      {"captions", nlohmann::json(request.captions).dump()},
+      {"seed", std::to_string(request.seed)},
+      {"method", videos.method},
+      {"steps", std::to_string(videos.steps)},
+      {"guidance_scale", nlohmann::json(videos.guidance_scale).dump()},
+      {"checkpoint", sampler.checkpoint_path()},
+      {"step", std::to_string(sampler.step())},
+  };
+  checkpoints::write_safetensors(request.tensors_out, entries, metadata, [&](size_t index) {
+    const float* values = tensors[index].data_ptr<float>();
+    return std::vector<float>(values, values + tensors[index].numel());
+  });
+}
 
 }  // namespace
 
