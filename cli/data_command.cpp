@@ -1,130 +1,35 @@
-// `vdit data synth | pack | inspect`: write the synthetic data set, pack videos into shards, or
-// validate and summarise shards.
+// `vdit data synth | pack | inspect`: write the synthetic data set, pack videos into shards
+// (pixels, or a VAE's latents and a text encoder's caption embeddings), or validate and summarise
+// shards.
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
+#include <boost/program_options.hpp>
 #include <iostream>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "data/shard_reader.h"
 #include "data/shard_summary.h"
 #include "data/synthetic_videos.h"
 #include "data/video_packer.h"
+#include "eval/latent_autoencoder.h"
+#include "eval/text_encoder.h"
 
 namespace vdit::cli {
 
 namespace {
+
+namespace po = boost::program_options;
 
 constexpr const char* kDataUsage =
     "usage: vdit data <synth|pack|inspect> [--help] [args]\n\n"
     "  synth    write a synthetic captioned video data set (moving shapes) as HDF5 shards\n"
     "  pack     decode video files with FFmpeg and write their clips as HDF5 shards\n"
     "  inspect  validate shards and summarise their buckets and captions\n";
-
-constexpr const char* kSynthUsage =
-    "usage: vdit data synth --out DIR [options]\n\n"
-    "Writes pixel-space vdit-shard files synthetic-<k>-of-<K>.h5 with byte-level caption_ids.\n\n"
-    "  --out DIR               output folder (created if missing)\n"
-    "  --seed S                random seed; the same seed writes the same data (default 0)\n"
-    "  --clips-per-bucket N    clips in each bucket (default 64)\n"
-    "  --buckets LIST          TxHxW buckets, comma separated\n"
-    "                          (default 1x32x32,4x32x32,8x32x32,8x48x48,16x64x64: one per\n"
-    "                          curriculum stage, from images to long, larger clips)\n"
-    "  --patch PT,P,P          patch size (default 1,4,4)\n"
-    "  --shards K              number of shard files, clips go round-robin (default 1)\n"
-    "  --caption-length LC     caption ids per clip, truncated or padded (default 64)\n";
-
-constexpr const char* kPackUsage =
-    "usage: vdit data pack VIDEO... --out DIR [options]\n\n"
-    "Decodes each video (any container FFmpeg reads; audio is ignored), cuts it into consecutive\n"
-    "clips for every (frames, resolution) bucket and writes pixel-space vdit-shard files\n"
-    "pack-<k>.h5 with byte-level caption_ids. Progress goes to stderr, a summary to stdout.\n"
-    "Videos that cannot be decoded are reported and skipped; exits with 2 if none could be.\n\n"
-    "  --out DIR                  output folder (created if missing)\n"
-    "  --frames LIST              frames per clip, comma separated (default 1,4,8)\n"
-    "  --resolutions LIST         HxW clip sizes after resize and center crop, comma separated\n"
-    "                             (default 32x32)\n"
-    "  --fps F                    frames per second, picked from each video by timestamp\n"
-    "                             (default 8)\n"
-    "  --patch PT,P,P             patch size (default 1,4,4)\n"
-    "  --max-samples-per-shard N  clips per shard file before the next one starts\n"
-    "                             (default 1024)\n"
-    "  --max-clips-per-video N    clips per video in each bucket, 0 = all (default 0)\n"
-    "  --captions FILE            manifest: CSV with path,caption or JSONL with\n"
-    "                             {\"path\", \"caption\"}; otherwise each VIDEO's .txt sidecar\n"
-    "  --caption-length LC        caption ids per clip, truncated or padded (default 32)\n";
-
-constexpr const char* kInspectUsage =
-    "usage: vdit data inspect [--captions N] SHARD...\n\n"
-    "Validates every shard (format, version, space, patch, dtypes, shapes) and prints a summary.\n"
-    "Exits with 2 if any shard is invalid, naming the file, dataset and problem.\n\n"
-    "  --captions N   decoded captions shown per bucket (default 3); for RGB clips of 2+ frames\n"
-    "                 also their motion: the foreground centroid in the first and last frame\n";
-
-// Flags as --name value or --name=value; everything else is positional.
-struct ParsedArgs {
-  std::map<std::string, std::string> flags;
-  std::vector<std::string> positional;
-  bool help = false;
-};
-
-ParsedArgs parse_args(const Args& args, const std::vector<std::string>& known_flags,
-                      const char* usage) {
-  ParsedArgs parsed;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      parsed.help = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      parsed.positional.push_back(arg);
-      continue;
-    }
-    const size_t equals = arg.find('=');
-    const std::string name = arg.substr(2, equals == std::string::npos ? equals : equals - 2);
-    bool known = false;
-    for (const std::string& flag : known_flags) known = known || flag == name;
-    if (!known) throw InputError(fmt::format("unknown option --{}\n\n{}", name, usage));
-    if (equals != std::string::npos) {
-      parsed.flags[name] = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      parsed.flags[name] = args[++i];
-    } else {
-      throw InputError(fmt::format("option --{} needs a value\n\n{}", name, usage));
-    }
-  }
-  return parsed;
-}
-
-int64_t parse_integer(const std::string& text, const std::string& flag) {
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  // ERANGE: strtoll clamps to LLONG_MAX/MIN, a value the user did not type.
-  if (text.empty() || end == nullptr || *end != '\0' || errno == ERANGE) {
-    throw InputError(
-        fmt::format("--{} is \"{}\", expected an integer that fits in 64 bits", flag, text));
-  }
-  return value;
-}
-
-std::vector<data::BucketShape> parse_bucket_list(const std::string& text) {
-  std::vector<data::BucketShape> buckets;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find(',', start), text.size());
-    buckets.push_back(data::parse_bucket_shape(text.substr(start, end - start), "--buckets"));
-    start = end + 1;
-  }
-  return buckets;
-}
 
 // Splits "a,b,c" and parses each item with `parse`.
 template <typename Parse>
@@ -139,77 +44,143 @@ auto parse_comma_list(const std::string& text, Parse parse) {
   return items;
 }
 
-double parse_positive_number(const std::string& text, const std::string& flag) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == nullptr || *end != '\0' || !(value > 0)) {
-    throw InputError(fmt::format("--{} is \"{}\", expected a positive number", flag, text));
+int64_t parse_integer(const std::string& text, const std::string& flag) {
+  try {
+    size_t used = 0;
+    const long long value = std::stoll(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::logic_error&) {
+    // invalid_argument or out_of_range: reported below with the flag and the text
   }
-  return value;
+  throw InputError(
+      fmt::format("--{}: found \"{}\", expected an integer that fits in 64 bits", flag, text));
 }
 
 int run_pack(const Args& args) {
-  const ParsedArgs parsed =
-      parse_args(args,
-                 {"out", "frames", "resolutions", "fps", "patch", "max-samples-per-shard",
-                  "max-clips-per-video", "captions", "caption-length"},
-                 kPackUsage);
-  if (parsed.help) {
-    fmt::print("{}", kPackUsage);
-    return kExitOk;
-  }
   data::PackOptions options;
-  options.videos = parsed.positional;
-  for (const auto& [name, value] : parsed.flags) {
-    if (name == "out") options.out_dir = value;
-    if (name == "frames") {
-      options.clip_frames = parse_comma_list(
-          value, [&](const std::string& item) { return parse_integer(item, name); });
-    }
-    if (name == "resolutions") {
-      options.resolutions = parse_comma_list(value, [](const std::string& item) {
-        return data::parse_resolution(item, "--resolutions");
-      });
-    }
-    if (name == "fps") options.fps = parse_positive_number(value, name);
-    if (name == "patch") options.patch = data::parse_patch_size(value, "--patch");
-    if (name == "max-samples-per-shard") options.max_samples_per_shard = parse_integer(value, name);
-    if (name == "max-clips-per-video") options.max_clips_per_video = parse_integer(value, name);
-    if (name == "captions") options.captions = value;
-    if (name == "caption-length") options.caption_length = parse_integer(value, name);
+  std::string frames = "1,4,8";
+  std::string resolutions = "32x32";
+  std::string patch = "1,4,4";
+  std::string vae_path, text_encoder_path, tokenizer_path;
+  po::options_description visible(
+      "usage: vdit data pack VIDEO... --out DIR [options]\n\n"
+      "Decodes each video (any container FFmpeg reads; audio is ignored), cuts it into "
+      "consecutive\n"
+      "clips for every (frames, resolution) bucket and writes vdit-shard files pack-<k>.h5 with\n"
+      "byte-level caption_ids: pixel-space, or latent-space with --vae (each clip encoded by the\n"
+      "autoencoder; buckets are then the latent sizes), plus caption_emb with --text-encoder.\n"
+      "Progress goes to stderr, a summary to stdout. Videos that cannot be decoded are reported\n"
+      "and skipped; exits with 2 if none could be.\n\nOptions");
+  visible.add_options()("help,h", "show this help")("out", po::value(&options.out_dir),
+                                                    "output folder (created if missing)")(
+      "frames", po::value(&frames)->default_value(frames), "frames per clip, comma separated")(
+      "resolutions", po::value(&resolutions)->default_value(resolutions),
+      "HxW clip sizes after resize and center crop, comma separated")(
+      "fps", po::value(&options.fps)->default_value(options.fps),
+      "frames per second, picked from each video by timestamp")(
+      "patch", po::value(&patch)->default_value(patch), "patch size pt,p,p")(
+      "max-samples-per-shard", po::value(&options.max_samples_per_shard)->default_value(1024),
+      "clips per shard file before the next one starts")(
+      "max-clips-per-video", po::value(&options.max_clips_per_video)->default_value(0),
+      "clips per video in each bucket, 0 = all")(
+      "captions", po::value(&options.captions),
+      "manifest: CSV with path,caption or JSONL with {\"path\", \"caption\"}; otherwise each "
+      "VIDEO's .txt sidecar")("caption-length",
+                              po::value(&options.caption_length)->default_value(32),
+                              "caption ids (and caption_emb tokens) per clip, truncated or padded")(
+      "vae", po::value(&vae_path),
+      "TorchScript video autoencoder (encode(x [B,3,T,H,W] in [-1,1]) -> [B,C,T',H',W'], "
+      "decode(z), optional scaling_factor): write latent shards")(
+      "text-encoder", po::value(&text_encoder_path),
+      "TorchScript text encoder (forward(ids [N,Lc] int64) -> [N,Lc,D]): write caption_emb "
+      "(needs --tokenizer)")(
+      "tokenizer", po::value(&tokenizer_path),
+      "the text encoder's tokenizer: a SentencePiece .model or a CLIP BPE merge list (.txt.gz)");
+  po::options_description all;
+  all.add(visible).add_options()("video", po::value(&options.videos)->composing(), "");
+  po::positional_options_description positional;
+  positional.add("video", -1);
+  const auto values = parse_command_line(args, all, positional, visible, "data pack");
+  if (!values) return kExitOk;
+  if (options.videos.empty()) throw InputError("no video given (see vdit data pack --help)");
+  if (options.out_dir.empty()) throw InputError("--out is required (see vdit data pack --help)");
+  if (text_encoder_path.empty() != tokenizer_path.empty()) {
+    throw InputError(
+        "--text-encoder and --tokenizer go together: the encoder's ids come from its tokenizer");
   }
-  if (options.videos.empty()) throw InputError(fmt::format("no video given\n\n{}", kPackUsage));
-  if (options.out_dir.empty()) throw InputError(fmt::format("--out is required\n\n{}", kPackUsage));
+  if (options.caption_length < 1) {
+    throw InputError(
+        fmt::format("--caption-length: found {}, expected >= 1", options.caption_length));
+  }
+  options.clip_frames = parse_comma_list(
+      frames, [](const std::string& item) { return parse_integer(item, "frames"); });
+  options.resolutions = parse_comma_list(resolutions, [](const std::string& item) {
+    return data::parse_resolution(item, "--resolutions");
+  });
+  options.patch = data::parse_patch_size(patch, "--patch");
+  std::optional<eval::LatentAutoencoder> vae;
+  if (!vae_path.empty()) {
+    vae.emplace(eval::LatentAutoencoder::load(vae_path));
+    options.clip_encoder = &*vae;
+  }
+  std::optional<eval::TextEncoder> text_encoder;
+  if (!text_encoder_path.empty()) {
+    text_encoder.emplace(
+        eval::TextEncoder::load(text_encoder_path, tokenizer_path, options.caption_length));
+    options.caption_encoder = &*text_encoder;
+  }
   options.progress = ProgressTarget::standard_error();
   const data::PackSummary summary = data::pack_videos(options);
   fmt::print("{}", data::format_pack_summary(summary));
+  if (vae) {
+    fmt::print(
+        "train on these shards with model.space = \"latent\" and model.channels = {}; sample "
+        "with `vdit sample --vae {}`\n",
+        vae->channels(), vae_path);
+  }
+  if (text_encoder) {
+    fmt::print(
+        "caption_emb: set model.condition = \"embeddings\", model.caption_embed_dim = {}, "
+        "model.caption_length = {}; sample with --text-encoder {} --tokenizer {}\n",
+        text_encoder->dim(), text_encoder->length(), text_encoder_path, tokenizer_path);
+  }
   return summary.videos_ok > 0 ? kExitOk : kExitInputError;
 }
 
 int run_synth(const Args& args) {
-  const ParsedArgs parsed = parse_args(
-      args, {"out", "seed", "clips-per-bucket", "buckets", "patch", "shards", "caption-length"},
-      kSynthUsage);
-  if (parsed.help) {
-    fmt::print("{}", kSynthUsage);
-    return kExitOk;
-  }
-  if (!parsed.positional.empty()) {
-    throw InputError(
-        fmt::format("unexpected argument \"{}\"\n\n{}", parsed.positional.front(), kSynthUsage));
-  }
   data::SynthOptions options;
-  for (const auto& [name, value] : parsed.flags) {
-    if (name == "out") options.out_dir = value;
-    if (name == "seed") options.seed = static_cast<uint64_t>(parse_integer(value, name));
-    if (name == "clips-per-bucket") options.clips_per_bucket = parse_integer(value, name);
-    if (name == "buckets") options.buckets = parse_bucket_list(value);
-    if (name == "patch") options.patch = data::parse_patch_size(value, "--patch");
-    if (name == "shards") options.shards = parse_integer(value, name);
-    if (name == "caption-length") options.caption_length = parse_integer(value, name);
+  int64_t seed = 0;
+  std::string buckets;
+  std::string patch = "1,4,4";
+  po::options_description visible(
+      "usage: vdit data synth --out DIR [options]\n\n"
+      "Writes pixel-space vdit-shard files synthetic-<k>-of-<K>.h5 with byte-level caption_ids.\n\n"
+      "Options");
+  visible.add_options()("help,h", "show this help")("out", po::value(&options.out_dir),
+                                                    "output folder (created if missing)")(
+      "seed", po::value(&seed)->default_value(0),
+      "random seed; the same seed writes the same data")(
+      "clips-per-bucket", po::value(&options.clips_per_bucket)->default_value(64),
+      "clips in each bucket")(
+      "buckets", po::value(&buckets),
+      "TxHxW buckets, comma separated (default 1x32x32,4x32x32,8x32x32,8x48x48,16x64x64: one "
+      "per curriculum stage, from images to long, larger clips)")(
+      "patch", po::value(&patch)->default_value(patch), "patch size pt,p,p")(
+      "shards", po::value(&options.shards)->default_value(1),
+      "number of shard files, clips go round-robin")(
+      "caption-length", po::value(&options.caption_length)->default_value(64),
+      "caption ids per clip, truncated or padded");
+  const auto values = parse_command_line(args, visible, {}, visible, "data synth");
+  if (!values) return kExitOk;
+  if (options.out_dir.empty()) throw InputError("--out is required (see vdit data synth --help)");
+  if (seed < 0) throw InputError(fmt::format("--seed: found {}, expected >= 0", seed));
+  options.seed = static_cast<uint64_t>(seed);
+  if (!buckets.empty()) {
+    options.buckets = parse_comma_list(buckets, [](const std::string& item) {
+      return data::parse_bucket_shape(item, "--buckets");
+    });
   }
-  if (options.out_dir.empty())
-    throw InputError(fmt::format("--out is required\n\n{}", kSynthUsage));
+  options.patch = data::parse_patch_size(patch, "--patch");
   const std::vector<std::string> paths = data::write_synthetic_dataset(options);
   fmt::print("wrote {} clips per bucket x {} buckets (seed {}) into {} shard(s):\n",
              options.clips_per_bucket, options.buckets.size(), options.seed, paths.size());
@@ -218,21 +189,27 @@ int run_synth(const Args& args) {
 }
 
 int run_inspect(const Args& args) {
-  const ParsedArgs parsed = parse_args(args, {"captions"}, kInspectUsage);
-  if (parsed.help) {
-    fmt::print("{}", kInspectUsage);
-    return kExitOk;
-  }
-  if (parsed.positional.empty()) {
-    throw InputError(fmt::format("no shard given\n\n{}", kInspectUsage));
-  }
   int captions = 3;
-  if (const auto found = parsed.flags.find("captions"); found != parsed.flags.end()) {
-    captions = static_cast<int>(parse_integer(found->second, "captions"));
-  }
+  std::vector<std::string> shards;
+  po::options_description visible(
+      "usage: vdit data inspect [--captions N] SHARD...\n\n"
+      "Validates every shard (format, version, space, patch, dtypes, shapes) and prints a "
+      "summary.\n"
+      "Exits with 2 if any shard is invalid, naming the file, dataset and problem.\n\nOptions");
+  visible.add_options()("help,h", "show this help")(
+      "captions", po::value(&captions)->default_value(3),
+      "decoded captions shown per bucket; for RGB clips of 2+ frames also their motion: the "
+      "foreground centroid in the first and last frame");
+  po::options_description all;
+  all.add(visible).add_options()("shard", po::value(&shards)->composing(), "");
+  po::positional_options_description positional;
+  positional.add("shard", -1);
+  const auto values = parse_command_line(args, all, positional, visible, "data inspect");
+  if (!values) return kExitOk;
+  if (shards.empty()) throw InputError("no shard given (see vdit data inspect --help)");
   // Every shard is checked, so one run reports all invalid files, not just the first.
   int invalid = 0;
-  for (const std::string& path : parsed.positional) {
+  for (const std::string& path : shards) {
     try {
       data::ShardReader reader = data::ShardReader::open(path);
       fmt::print("{}", data::summarize_shard(reader, captions));
@@ -242,8 +219,7 @@ int run_inspect(const Args& args) {
     }
   }
   if (invalid > 0) {
-    fmt::print(stderr, "vdit data inspect: {} of {} shard(s) invalid\n", invalid,
-               parsed.positional.size());
+    fmt::print(stderr, "vdit data inspect: {} of {} shard(s) invalid\n", invalid, shards.size());
     return kExitInputError;
   }
   return kExitOk;

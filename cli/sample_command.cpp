@@ -43,7 +43,13 @@ int run_sample(const Args& args) {
       "integer upscaling factor (nearest neighbour) of every image written")(
       "tensors", po::value(&request.tensors_out),
       "also write the samples before 8-bit quantization and their initial noise, float32 "
-      "[N, C, T, H, W], to this safetensors file (python/vdit_model.py reads it)");
+      "[N, C, T, H, W], to this safetensors file (python/vdit_model.py reads it)")(
+      "vae", po::value(&request.vae),
+      "a latent model's VAE (TorchScript): decodes the sampled latents; --frames/--size are the "
+      "decoded video's")("text-encoder", po::value(&request.text_encoder),
+                         "an embeddings model's text encoder (TorchScript), as at pack time")(
+      "tokenizer", po::value(&request.tokenizer),
+      "the text encoder's tokenizer (SentencePiece .model or CLIP BPE .txt.gz)");
   const auto values = parse_command_line(args, options, {}, options, "sample");
   if (!values) return kExitOk;
   if (request.run_dir.empty() == request.checkpoint.empty()) {

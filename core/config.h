@@ -23,6 +23,16 @@ struct ModelConfig {
   int64_t patch_frames = 1;
   PatchSize patch() const { return {patch_frames, patch_size}; }
   int64_t channels = 3;  // 3 for RGB pixels, the latent channels for latent shards
+  // What the tokens are: "pixel" (RGB shards) or "latent" (shards packed with `vdit data pack
+  // --vae`); the shards' space must match. `vdit sample` decodes a latent model's samples with the
+  // VAE given by --vae.
+  std::string space = "pixel";
+  // Checksums ("crc32:<8 hex>-<bytes>") of the VAE and text encoder files the shards were packed
+  // with. Empty = taken from the shards when training starts, so that the run's config.toml and
+  // every checkpoint record them; `vdit sample` warns when its --vae / --text-encoder differ. A
+  // value that differs from the shards' is a pre-flight error.
+  std::string vae_checksum;
+  std::string text_encoder_checksum;
   // Caption condition: "ids" = byte-level caption ids through the built-in text encoder;
   // "embeddings" = precomputed caption embeddings stored in the shards (caption_emb).
   std::string condition = "ids";
@@ -41,6 +51,9 @@ struct ModelConfig {
     v("patch_size", patch_size);
     v("patch_frames", patch_frames);
     v("channels", channels);
+    v("space", space);
+    v("vae_checksum", vae_checksum);
+    v("text_encoder_checksum", text_encoder_checksum);
     v("condition", condition);
     v("caption_length", caption_length);
     v("caption_vocab", caption_vocab);

@@ -49,6 +49,7 @@ void validate_model(const ModelConfig& m, const Checker& check) {
   check.require(m.patch_size > 0, "model.patch_size", m.patch_size, "> 0");
   check.require(m.patch_frames > 0, "model.patch_frames", m.patch_frames, "> 0");
   check.require(m.channels > 0, "model.channels", m.channels, "> 0");
+  check.one_of(m.space, "model.space", {"pixel", "latent"});
   check.one_of(m.condition, "model.condition", {"ids", "embeddings"});
   check.require(m.caption_length > 0, "model.caption_length", m.caption_length, "> 0");
   check.require(m.caption_vocab > 1, "model.caption_vocab", m.caption_vocab, "> 1");

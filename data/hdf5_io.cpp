@@ -109,6 +109,16 @@ void write_int_attributes(hid_t object, const char* name, const std::vector<int6
   H5_CHECK(H5Awrite(attribute.get(), H5T_NATIVE_INT64, values.data()), context);
 }
 
+void write_double_attribute(hid_t object, const char* name, double value) {
+  const std::string context = fmt::format("writing attribute '{}'", name);
+  const H5Handle space(H5_CHECK(H5Screate(H5S_SCALAR), context), H5Kind::kDataspace);
+  const H5Handle attribute(
+      H5_CHECK(H5Acreate2(object, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               context),
+      H5Kind::kAttribute);
+  H5_CHECK(H5Awrite(attribute.get(), H5T_NATIVE_DOUBLE, &value), context);
+}
+
 namespace {
 
 std::optional<H5Handle> open_attribute(hid_t object, const char* name, const std::string& where) {
@@ -170,6 +180,26 @@ std::optional<std::vector<int64_t>> read_int_attributes(hid_t object, const char
     H5_CHECK_INPUT(H5Aread(attribute->get(), H5T_NATIVE_INT64, values.data()), context);
   }
   return values;
+}
+
+std::optional<double> read_double_attribute(hid_t object, const char* name,
+                                            const std::string& where) {
+  const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
+  const std::optional<H5Handle> attribute = open_attribute(object, name, where);
+  if (!attribute) return std::nullopt;
+  const H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute->get()), context),
+                           H5Kind::kDatatype);
+  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
+  const H5T_class_t type_class = H5Tget_class(file_type.get());
+  if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) ||
+      H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context) != 1) {
+    throw InputError(fmt::format("{}: attribute '{}' is {} with shape {}, expected one number",
+                                 where, name, describe_dtype(file_type.get()),
+                                 describe_dims(dataspace_dims(space.get()))));
+  }
+  double value = 0;
+  H5_CHECK_INPUT(H5Aread(attribute->get(), H5T_NATIVE_DOUBLE, &value), context);
+  return value;
 }
 
 }  // namespace vdit::data

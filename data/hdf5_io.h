@@ -30,6 +30,7 @@ std::string describe_dims(const std::vector<hsize_t>& dims);  // "[4, 64, 48]"
 
 void write_string_attribute(hid_t object, const char* name, const std::string& value);
 void write_int_attributes(hid_t object, const char* name, const std::vector<int64_t>& values);
+void write_double_attribute(hid_t object, const char* name, double value);
 
 // Attribute readers for files the user gave us: every failure is an InputError naming `where`
 // (the file) and the attribute. nullopt when the attribute does not exist.
@@ -37,5 +38,8 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
                                                  const std::string& where);
 std::optional<std::vector<int64_t>> read_int_attributes(hid_t object, const char* name,
                                                         const std::string& where);
+// One floating-point (or integer) value.
+std::optional<double> read_double_attribute(hid_t object, const char* name,
+                                            const std::string& where);
 
 }  // namespace vdit::data

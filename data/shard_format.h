@@ -2,7 +2,9 @@
 //
 // Layout (see docs/shard_format.md):
 //   /                      attrs: format "vdit-shard", version 1, space "pixel"|"latent",
-//                                 channels C, patch [pt, p, p]
+//                                 channels C, patch [pt, p, p]; latent shards packed with a VAE
+//                                 also vae_checksum, vae_scaling_factor; shards whose
+//                                 caption_emb came from a text encoder text_encoder_checksum
 //   /buckets/<T>x<H>x<W>/tokens       [N, L, pt*p*p*C]  uint8 (pixel) or float16 (latent)
 //   /buckets/<T>x<H>x<W>/caption_ids  [N, Lc] int32        (optional)
 //   /buckets/<T>x<H>x<W>/caption_emb  [N, Lc, D] float16   (optional)
@@ -64,6 +66,13 @@ struct ShardHeader {
   TokenSpace space = TokenSpace::kPixel;
   int64_t channels = 3;
   PatchSize patch;
+  // Latent shards from `vdit data pack --vae`: the autoencoder's file checksum
+  // ("crc32:<8 hex>-<bytes>") and the factor its latents were multiplied by. Empty / 0 when the
+  // shard does not record them (pixel shards, latents made elsewhere).
+  std::string vae_checksum;
+  double vae_scaling_factor = 0;
+  // caption_emb from `vdit data pack --text-encoder`: the encoder file's checksum; empty if none.
+  std::string text_encoder_checksum;
 };
 
 // What the model needs from a shard; unset fields are not checked.

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -85,13 +86,28 @@ ShardHeader read_shard_header(hid_t root, const std::string& path,
         path, header.channels, to_string(header.patch)));
   }
 
+  // Optional provenance of latents and caption embeddings (vdit data pack --vae/--text-encoder).
+  header.vae_checksum = read_string_attribute(root, "vae_checksum", path).value_or("");
+  const std::optional<double> factor = read_double_attribute(root, "vae_scaling_factor", path);
+  if (!header.vae_checksum.empty() && !(factor && *factor > 0 && std::isfinite(*factor))) {
+    throw InputError(fmt::format(
+        "{}: root attribute 'vae_scaling_factor' is {}, expected a positive number beside "
+        "'vae_checksum'",
+        path, factor ? fmt::format("{}", *factor) : std::string("missing")));
+  }
+  header.vae_scaling_factor = header.vae_checksum.empty() ? 0 : *factor;
+  header.text_encoder_checksum =
+      read_string_attribute(root, "text_encoder_checksum", path).value_or("");
+
   if (expected.space && *expected.space != header.space) {
-    throw InputError(fmt::format("{}: space is \"{}\", the model expects \"{}\"", path,
-                                 to_string(header.space), to_string(*expected.space)));
+    throw InputError(fmt::format(
+        "{}: space is \"{}\", the model expects \"{}\" (model.space; latent shards come from "
+        "`vdit data pack --vae`)",
+        path, to_string(header.space), to_string(*expected.space)));
   }
   if (expected.channels && *expected.channels != header.channels) {
-    throw InputError(fmt::format("{}: channels is {}, the model expects {}", path, header.channels,
-                                 *expected.channels));
+    throw InputError(fmt::format("{}: channels is {}, the model expects {} (model.channels)", path,
+                                 header.channels, *expected.channels));
   }
   if (expected.patch && *expected.patch != header.patch) {
     throw InputError(fmt::format("{}: patch is {}, the model expects {}", path,

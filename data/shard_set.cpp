@@ -54,6 +54,20 @@ ShardSet ShardSet::open(std::vector<std::string> paths, const ShardExpectations&
                       paths[shard], to_string(info.header.space), info.header.channels,
                       to_string(info.header.patch), paths[0], to_string(set.header_.space),
                       set.header_.channels, to_string(set.header_.patch)));
+    } else if (info.header.vae_checksum != set.header_.vae_checksum ||
+               info.header.vae_scaling_factor != set.header_.vae_scaling_factor) {
+      // Latents of two autoencoders live in two different spaces: one model cannot learn both.
+      throw InputError(fmt::format(
+          "{}: packed with the VAE \"{}\" (scaling factor {}), but {} with \"{}\" ({}); pack "
+          "every shard with the same --vae",
+          paths[shard], info.header.vae_checksum, info.header.vae_scaling_factor, paths[0],
+          set.header_.vae_checksum, set.header_.vae_scaling_factor));
+    } else if (info.header.text_encoder_checksum != set.header_.text_encoder_checksum) {
+      throw InputError(fmt::format(
+          "{}: caption embeddings from the text encoder \"{}\", but {} from \"{}\"; pack "
+          "every shard with the same --text-encoder",
+          paths[shard], info.header.text_encoder_checksum, paths[0],
+          set.header_.text_encoder_checksum));
     }
     for (const BucketInfo& bucket : info.buckets) {
       auto [slot, inserted] = bucket_slot.emplace(bucket.shape, set.rows_.size());

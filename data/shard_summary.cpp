@@ -38,6 +38,13 @@ std::string summarize_shard(ShardReader& reader, int captions_per_bucket) {
       "{}\n  format {} version {}, space {}, channels {}, patch {}\n  {} buckets, {} samples\n",
       info.path, kShardFormat, info.version, to_string(header.space), header.channels,
       to_string(header.patch), info.buckets.size(), total);
+  if (!header.vae_checksum.empty()) {
+    text += fmt::format("  vae {} (latents scaled by {})\n", header.vae_checksum,
+                        header.vae_scaling_factor);
+  }
+  if (!header.text_encoder_checksum.empty()) {
+    text += fmt::format("  caption_emb from text encoder {}\n", header.text_encoder_checksum);
+  }
   for (const BucketInfo& bucket : info.buckets) {
     const PatchGrid grid = patch_grid(bucket.shape, header.patch);
     text += fmt::format("  bucket {}: {} samples, patch grid {}x{}x{}\n", bucket.shape.name(),

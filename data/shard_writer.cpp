@@ -88,6 +88,13 @@ ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& head
     throw InputError(fmt::format("{}: invalid shard header: channels {}, patch {}", path,
                                  header.channels, to_string(header.patch)));
   }
+  if (!header.vae_checksum.empty() &&
+      (header.space != TokenSpace::kLatent || !(header.vae_scaling_factor > 0))) {
+    throw InputError(fmt::format(
+        "{}: invalid shard header: a VAE checksum needs space \"latent\" and a positive scaling "
+        "factor, found space \"{}\" and factor {}",
+        path, to_string(header.space), header.vae_scaling_factor));
+  }
   silence_hdf5_error_printing();
   ShardWriter writer(path, header);
   const std::string context = fmt::format("{}: creating shard", writer.partial_path_);
@@ -103,6 +110,13 @@ ShardWriter ShardWriter::create(const std::string& path, const ShardHeader& head
   write_string_attribute(root, "space", to_string(header.space));
   write_int_attributes(root, "channels", {header.channels});
   write_int_attributes(root, "patch", {header.patch.frames, header.patch.size, header.patch.size});
+  if (!header.vae_checksum.empty()) {
+    write_string_attribute(root, "vae_checksum", header.vae_checksum);
+    write_double_attribute(root, "vae_scaling_factor", header.vae_scaling_factor);
+  }
+  if (!header.text_encoder_checksum.empty()) {
+    write_string_attribute(root, "text_encoder_checksum", header.text_encoder_checksum);
+  }
   writer.buckets_group_ = H5Handle(
       H5_CHECK(H5Gcreate2(root, kBucketsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), context),
       H5Kind::kGroup);

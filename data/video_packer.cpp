@@ -63,7 +63,16 @@ void validate(const PackOptions& options) {
       if (frames < 1 || resolution.height < 1 || resolution.width < 1) {
         throw InputError(fmt::format("data pack: bucket {} has a size below 1", bucket.name()));
       }
-      patch_grid(bucket, options.patch);  // throws if the clip does not divide into patches
+      // The shard holds the latent clip when there is an encoder: that one must cut into patches.
+      const BucketShape stored =
+          options.clip_encoder != nullptr ? options.clip_encoder->latent_shape(bucket) : bucket;
+      try {
+        patch_grid(stored, options.patch);
+      } catch (const InputError& error) {
+        if (options.clip_encoder == nullptr) throw;
+        throw InputError(fmt::format("data pack: clips {} encode to latents {}, and {}",
+                                     bucket.name(), stored.name(), error.what()));
+      }
       if (!buckets.insert(bucket).second) {
         throw InputError(fmt::format("data pack: bucket {} is listed twice", bucket.name()));
       }
@@ -147,8 +156,7 @@ class Packer {
         captions_(options.captions.empty() ? CaptionManifest()
                                            : CaptionManifest::load(options.captions)),
         tokenizer_(options.caption_length),
-        shards_(options.out_dir, ShardHeader{TokenSpace::kPixel, kChannels, options.patch},
-                options.max_samples_per_shard, progress_),
+        shards_(options.out_dir, header_for(options), options.max_samples_per_shard, progress_),
         frames_(options.resolutions.size()) {}
 
   void pack(size_t number, const std::string& path) {
@@ -164,6 +172,9 @@ class Packer {
       const std::string caption = captions_.caption_for(path);
       summary_.captions_cut += tokenizer_.fits(caption) ? 0 : 1;
       const std::vector<int32_t> caption_ids = tokenizer_.encode(caption);
+      const std::vector<float> caption_emb = options_.caption_encoder != nullptr
+                                                 ? options_.caption_encoder->encode(caption)
+                                                 : std::vector<float>{};
       std::vector<ClipCutter> cutters = make_cutters();
       while (!all_full(cutters) && read_frame(*decoder, failure)) {
         for (ClipCutter& cutter : cutters) {
@@ -171,7 +182,7 @@ class Packer {
           const std::vector<uint8_t>& frame = frames_[cutter.resolution_index];
           cutter.pixels.insert(cutter.pixels.end(), frame.begin(), frame.end());
           if (static_cast<int64_t>(cutter.pixels.size()) == clip_bytes(cutter.bucket)) {
-            write_clip(cutter, path, caption_ids);
+            write_clip(cutter, path, caption_ids, caption_emb);
             ++clips;
           }
         }
@@ -185,10 +196,35 @@ class Packer {
     shards_.finish(summary_);
     summary_.captions_missing = captions_.missing();
     summary_.caption_length = options_.caption_length;
+    if (options_.clip_encoder != nullptr) {
+      summary_.vae_checksum = options_.clip_encoder->checksum();
+      for (const ClipCutter& cutter : make_cutters()) {
+        summary_.latent_buckets[cutter.bucket] = options_.clip_encoder->latent_shape(cutter.bucket);
+      }
+    }
+    if (options_.caption_encoder != nullptr) {
+      summary_.text_encoder_checksum = options_.caption_encoder->checksum();
+      summary_.caption_emb_length = options_.caption_encoder->length();
+      summary_.caption_emb_dim = options_.caption_encoder->dim();
+    }
     return std::move(summary_);
   }
 
  private:
+  static ShardHeader header_for(const PackOptions& options) {
+    ShardHeader header{TokenSpace::kPixel, kChannels, options.patch};
+    if (const ClipEncoder* encoder = options.clip_encoder) {
+      header.space = TokenSpace::kLatent;
+      header.channels = encoder->channels();
+      header.vae_checksum = encoder->checksum();
+      header.vae_scaling_factor = encoder->scaling_factor();
+    }
+    if (options.caption_encoder != nullptr) {
+      header.text_encoder_checksum = options.caption_encoder->checksum();
+    }
+    return header;
+  }
+
   static int64_t clip_bytes(const BucketShape& bucket) {
     return bucket.frames * bucket.height * bucket.width * kChannels;
   }
@@ -230,14 +266,24 @@ class Packer {
   }
 
   void write_clip(ClipCutter& cutter, const std::string& path,
-                  const std::vector<int32_t>& caption_ids) {
+                  const std::vector<int32_t>& caption_ids, const std::vector<float>& caption_emb) {
     ShardSample sample;
-    sample.pixel_tokens = patchify_hwc(cutter.pixels, cutter.bucket, kChannels, options_.patch);
+    BucketShape stored = cutter.bucket;
+    if (const ClipEncoder* encoder = options_.clip_encoder) {
+      stored = encoder->latent_shape(cutter.bucket);
+      sample.latent_tokens = patchify_hwc(encoder->encode(cutter.pixels, cutter.bucket), stored,
+                                          encoder->channels(), options_.patch);
+    } else {
+      sample.pixel_tokens = patchify_hwc(cutter.pixels, cutter.bucket, kChannels, options_.patch);
+    }
     sample.caption_ids = caption_ids;
+    sample.caption_emb = caption_emb;
+    sample.caption_emb_dim =
+        options_.caption_encoder != nullptr ? options_.caption_encoder->dim() : 0;
     sample.source = fmt::format("{}:frames {}-{} at {} fps", path, cutter.first_frame,
                                 cutter.first_frame + cutter.bucket.frames - 1, options_.fps);
-    shards_.add(cutter.bucket, sample);
-    ++summary_.clips_per_bucket[cutter.bucket];
+    shards_.add(stored, sample);
+    ++summary_.clips_per_bucket[stored];
     ++cutter.clips;
     cutter.first_frame += cutter.bucket.frames;
     cutter.pixels.clear();
@@ -310,6 +356,18 @@ std::string format_pack_summary(const PackSummary& summary) {
                                  human_bytes(summary.bytes_written));
   for (const auto& [bucket, count] : summary.clips_per_bucket) {
     text += fmt::format("  bucket {}: {}\n", bucket.name(), count_of(count, "clip"));
+  }
+  if (!summary.vae_checksum.empty()) {
+    text += fmt::format("latents from the VAE {}; buckets are latent sizes:", summary.vae_checksum);
+    for (const auto& [pixels, latents] : summary.latent_buckets) {
+      text += fmt::format(" {} -> {}", pixels.name(), latents.name());
+    }
+    text += "\n";
+  }
+  if (!summary.text_encoder_checksum.empty()) {
+    text +=
+        fmt::format("caption_emb [{}, {}] from the text encoder {}\n", summary.caption_emb_length,
+                    summary.caption_emb_dim, summary.text_encoder_checksum);
   }
   if (!summary.failures.empty()) {
     text += fmt::format("{} failed:\n",

@@ -1,4 +1,5 @@
-// `vdit data pack`: decodes video files, cuts them into bucketed clips and writes pixel shards.
+// `vdit data pack`: decodes video files, cuts them into bucketed clips and writes pixel shards, or
+// latent shards and caption embeddings when given an autoencoder and a text encoder.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include "core/progress.h"
 #include "data/caption_tokenizer.h"
+#include "data/pack_encoders.h"
 #include "data/shard_format.h"
 
 namespace vdit::data {
@@ -34,6 +36,11 @@ struct PackOptions {
   // Captions: a CSV or JSONL manifest (see CaptionManifest); empty = `<video>.txt` sidecars only.
   std::string captions;
   int64_t caption_length = CaptionTokenizer::kDefaultLength;  // Lc of caption_ids
+  // Optional networks (not owned). With a clip encoder every clip is stored as its latents
+  // (space "latent", the encoder's channels, checksum and scaling factor as shard attributes) in
+  // the latent bucket it encodes to; with a caption encoder each clip also gets caption_emb.
+  const ClipEncoder* clip_encoder = nullptr;
+  const CaptionEncoder* caption_encoder = nullptr;
   // Videos done, rate and ETA (core/progress.h), plus a line per failed video and per shard
   // written; a null stream = silent.
   ProgressTarget progress;
@@ -53,6 +60,12 @@ struct PackSummary {
   int64_t captions_missing = 0;     // videos packed with an empty caption
   int64_t captions_cut = 0;         // videos whose caption was longer than caption_length
   int64_t caption_length = 0;       // the Lc the captions were cut to
+  // Latent packs: the autoencoder (empty for pixel packs) and each pixel bucket's latent bucket.
+  std::string vae_checksum;
+  std::map<BucketShape, BucketShape> latent_buckets;
+  std::string text_encoder_checksum;  // empty without caption embeddings
+  int64_t caption_emb_length = 0;
+  int64_t caption_emb_dim = 0;
 };
 
 // Packs every video; a video that cannot be decoded is reported in the summary and skipped, never

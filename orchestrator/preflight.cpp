@@ -79,11 +79,11 @@ void check_condition(const RunConfig& config, data::ShardSet& shards,
 // The perceptual loss decodes this rank's tokens to whole RGB frames.
 void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
                       const std::string& where, std::vector<std::string>& problems) {
-  if (config.model.channels != 3) {
-    problems.push_back(
-        fmt::format("{}: perceptual_weight > 0 needs pixel shards (model.channels = 3), found "
-                    "model.channels = {}",
-                    where, config.model.channels));
+  if (config.model.channels != 3 || config.model.space != "pixel") {
+    problems.push_back(fmt::format(
+        "{}: perceptual_weight > 0 needs pixel shards (model.space = \"pixel\", model.channels = "
+        "3), found model.space = \"{}\", model.channels = {}",
+        where, config.model.space, config.model.channels));
   }
   const int64_t patch_frames = bucket.shape.frames / config.model.patch_frames;
   if (patch_frames % config.parallel.sp != 0) {
@@ -92,6 +92,17 @@ void check_perceptual(const RunConfig& config, const data::PlanBucket& bucket,
         "patch-frames do not divide by parallel.sp = {}",
         where, patch_frames, config.parallel.sp));
   }
+}
+
+// A run that names the network its shards were packed with must get shards from that network.
+void check_provenance(const char* field, const char* network, const std::string& configured,
+                      const std::string& recorded, const std::string& shard,
+                      std::vector<std::string>& problems) {
+  if (configured.empty() || configured == recorded) return;
+  problems.push_back(fmt::format(
+      "{} = \"{}\", but the shards ({} ...) were packed with the {} \"{}\" (leave {} empty to "
+      "take the shards' value)",
+      field, configured, shard, network, recorded.empty() ? "none recorded" : recorded, field));
 }
 
 }  // namespace
@@ -106,6 +117,7 @@ std::string PreflightReport::describe_problems() const {
 PreflightReport run_preflight(const RunConfig& config, const std::vector<std::string>& shards) {
   PreflightReport report;
   data::ShardExpectations expected;
+  expected.space = data::parse_token_space(config.model.space, "model.space");
   expected.channels = config.model.channels;
   expected.patch = config.model.patch();
   std::optional<data::ShardSet> set;
@@ -115,6 +127,13 @@ PreflightReport run_preflight(const RunConfig& config, const std::vector<std::st
     report.problems.push_back(error.what());  // names the file; no stage can be checked further
     return report;
   }
+  check_provenance("model.vae_checksum", "VAE", config.model.vae_checksum,
+                   set->header().vae_checksum, shards.front(), report.problems);
+  check_provenance("model.text_encoder_checksum", "text encoder",
+                   config.model.text_encoder_checksum, set->header().text_encoder_checksum,
+                   shards.front(), report.problems);
+  report.vae_checksum = set->header().vae_checksum;
+  report.text_encoder_checksum = set->header().text_encoder_checksum;
   const ParallelConfig& mesh = config.parallel;
   const auto& stages = config.curriculum.stages;
   for (size_t index = 0; index < stages.size(); ++index) {

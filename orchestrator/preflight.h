@@ -14,6 +14,10 @@ namespace vdit::orchestrator {
 struct PreflightReport {
   std::vector<std::string> problems;
   std::vector<std::string> stages;  // "stage 2/5 \"short\": up to 400 steps ..., buckets 4x32x32 (200 samples)"
+  // What the shards record about the networks they were packed with (empty when nothing): the
+  // run stores them as model.vae_checksum / model.text_encoder_checksum.
+  std::string vae_checksum;
+  std::string text_encoder_checksum;
   bool ok() const { return problems.empty(); }
   // Every problem on its own line, under a heading that counts them (for an InputError).
   std::string describe_problems() const;

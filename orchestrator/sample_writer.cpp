@@ -19,6 +19,8 @@
 #include "data/gif_writer.h"
 #include "data/mp4_writer.h"
 #include "data/png_writer.h"
+#include "eval/latent_autoencoder.h"
+#include "eval/text_encoder.h"
 #include "orchestrator/run_state.h"
 #include "orchestrator/sample_request_check.h"
 #include "worker/diffusion/sampler.h"
@@ -57,6 +59,17 @@ data::RgbVideo to_rgb(const torch::Tensor& video) {
   rgb.width = static_cast<int>(pixels.size(2));
   rgb.pixels.assign(pixels.data_ptr<uint8_t>(), pixels.data_ptr<uint8_t>() + pixels.numel());
   return rgb;
+}
+
+// The warning for a network whose file differs from the one the shards were packed with.
+void warn_if_other_file(const std::string& flag, const std::string& path,
+                        const std::string& checksum, const std::string& recorded,
+                        const std::string& field) {
+  if (recorded.empty() || recorded == checksum) return;
+  fmt::print(
+      "warning: {} {} has checksum {}, but the model's shards were packed with {} ({} in the "
+      "checkpoint's config): samples may come out wrong\n",
+      flag, path, checksum, recorded, field);
 }
 
 // (N, C, T, H, W) in [-1, 1] -> one RGB video per sample
@@ -100,8 +113,89 @@ struct CheckpointSampler::State {
   model::VideoDiT dit{nullptr};
   std::unique_ptr<diffusion::GaussianDiffusion> diffusion;
   diffusion::SampleOptions options;
+  data::BucketShape clip;    // what the model samples: pixels, or latents for a latent model
+  data::BucketShape pixels;  // the decoded video's frames and size
+  std::optional<eval::LatentAutoencoder> vae;
+  std::optional<eval::TextEncoder> text_encoder;
   ProgressTarget progress;
 };
+
+namespace {
+
+// Loads --vae for a latent model and finds the latent clip it encodes the requested video to.
+void attach_vae(CheckpointSampler::State& s, const SampleRequest& request) {
+  const ModelConfig& model = s.config.model;
+  s.pixels = data::BucketShape{request.frames, request.height, request.width};
+  s.clip = s.pixels;
+  if (model.space != "latent") {
+    if (!request.vae.empty()) {
+      throw InputError(fmt::format(
+          "--vae {}: the model of {} samples pixels (model.space = \"{}\"), there are no latents "
+          "to decode; leave out --vae",
+          request.vae, s.checkpoint.path, model.space));
+    }
+    if (model.channels != 3) {
+      throw InputError(fmt::format(
+          "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
+          "(3 channels)",
+          s.checkpoint.path, model.channels));
+    }
+    return;
+  }
+  if (request.vae.empty()) {
+    throw InputError(fmt::format(
+        "{}: the model was trained on latents (model.space = \"latent\", {} channels, VAE {}): "
+        "give the VAE its shards were packed with, --vae FILE.pt",
+        s.checkpoint.path, model.channels,
+        model.vae_checksum.empty() ? std::string("not recorded") : model.vae_checksum));
+  }
+  s.vae.emplace(eval::LatentAutoencoder::load(request.vae));
+  warn_if_other_file("--vae", request.vae, s.vae->checksum(), model.vae_checksum,
+                     "model.vae_checksum");
+  s.clip = s.vae->latent_shape(s.pixels);
+  if (s.vae->channels() != model.channels) {
+    throw InputError(
+        fmt::format("--vae {}: encodes to {} channels, but the model of {} has "
+                    "model.channels = {}",
+                    request.vae, s.vae->channels(), s.checkpoint.path, model.channels));
+  }
+  s.options.clip_x0 = false;  // latents are not bounded to the pixels' [-1, 1]
+}
+
+// Loads --text-encoder/--tokenizer for a model conditioned on caption embeddings.
+void attach_text_encoder(CheckpointSampler::State& s, const SampleRequest& request) {
+  const ModelConfig& model = s.config.model;
+  const bool given = !request.text_encoder.empty() || !request.tokenizer.empty();
+  if (model.condition != "embeddings") {
+    if (given) {
+      throw InputError(
+          fmt::format("--text-encoder/--tokenizer: the model of {} encodes caption ids itself "
+                      "(model.condition = \"{}\"); leave them out",
+                      s.checkpoint.path, model.condition));
+    }
+    return;
+  }
+  if (request.text_encoder.empty() || request.tokenizer.empty()) {
+    throw InputError(fmt::format(
+        "{}: the model is conditioned on caption embeddings (model.condition = \"embeddings\", "
+        "text encoder {}): give --text-encoder FILE.pt and --tokenizer FILE, as at pack time",
+        s.checkpoint.path,
+        model.text_encoder_checksum.empty() ? std::string("not recorded")
+                                            : model.text_encoder_checksum));
+  }
+  s.text_encoder.emplace(
+      eval::TextEncoder::load(request.text_encoder, request.tokenizer, model.caption_length));
+  warn_if_other_file("--text-encoder", request.text_encoder, s.text_encoder->checksum(),
+                     model.text_encoder_checksum, "model.text_encoder_checksum");
+  if (s.text_encoder->dim() != model.caption_embed_dim) {
+    throw InputError(fmt::format(
+        "--text-encoder {}: makes {}-wide embeddings, but the model of {} "
+        "has model.caption_embed_dim = {}",
+        request.text_encoder, s.text_encoder->dim(), s.checkpoint.path, model.caption_embed_dim));
+  }
+}
+
+}  // namespace
 
 CheckpointSampler::CheckpointSampler(const SampleRequest& request)
     : state_(std::make_unique<State>()) {
@@ -112,16 +206,12 @@ CheckpointSampler::CheckpointSampler(const SampleRequest& request)
   resolve_and_validate(s.config);
   s.position = parse_run_state(s.checkpoint.state_json, s.checkpoint.path + "/manifest.json");
   const RunConfig& config = s.config;
-  if (config.model.channels != 3) {
-    throw InputError(fmt::format(
-        "{}: model.channels = {}: sampling writes RGB pixels and needs a pixel-space model "
-        "(3 channels)",
-        s.checkpoint.path, config.model.channels));
-  }
-  check_sample_against_model(request, config);
+  attach_vae(s, request);
+  attach_text_encoder(s, request);
+  check_sample_against_model(model_sized(request), config);
   s.patch = config.model.patch();
-  s.grid = PatchGrid{request.frames / s.patch.frames, request.height / s.patch.size,
-                     request.width / s.patch.size};
+  s.grid = PatchGrid{s.clip.frames / s.patch.frames, s.clip.height / s.patch.size,
+                     s.clip.width / s.patch.size};
   s.dit = model::VideoDiT(model::video_dit_options(config.model, 0));
   training::load_model_weights(s.dit, s.checkpoint, !request.raw_weights);
   s.dit->eval();
@@ -143,15 +233,19 @@ int64_t CheckpointSampler::stage() const { return state_->position.stage; }
 const std::string& CheckpointSampler::checkpoint_path() const { return state_->checkpoint.path; }
 const RunConfig& CheckpointSampler::config() const { return state_->config; }
 
-std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
-                                                      uint64_t seed) const {
-  return to_rgb_videos(sample_videos(captions, seed).samples);
+SampleRequest CheckpointSampler::model_sized(const SampleRequest& request) const {
+  SampleRequest sized = request;
+  sized.frames = state_->clip.frames;
+  sized.height = state_->clip.height;
+  sized.width = state_->clip.width;
+  return sized;
 }
 
-CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std::string>& captions,
-                                                           uint64_t seed) const {
-  State& s = *state_;
-  const data::CaptionTokenizer tokenizer(s.config.model.caption_length);
+namespace {
+
+// Byte-level caption ids for a model that encodes them itself. Returns (N, Lc) int64.
+torch::Tensor caption_ids(const std::vector<std::string>& captions, int64_t caption_length) {
+  const data::CaptionTokenizer tokenizer(caption_length);
   std::vector<torch::Tensor> ids;
   int64_t captions_cut = 0;
   for (const auto& caption : captions) {
@@ -161,9 +255,22 @@ CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std
         torch::tensor(std::vector<int64_t>(encoded.begin(), encoded.end()), torch::kInt64));
   }
   const std::string cut_warning = data::caption_truncation_warning(
-      captions_cut, static_cast<int64_t>(captions.size()), s.config.model.caption_length,
+      captions_cut, static_cast<int64_t>(captions.size()), caption_length,
       "the checkpoint's model.caption_length: shorten them");
   if (!cut_warning.empty()) log_warn("{}", cut_warning.substr(0, cut_warning.size() - 1));
+  return torch::stack(ids);
+}
+
+}  // namespace
+
+std::vector<data::RgbVideo> CheckpointSampler::sample(const std::vector<std::string>& captions,
+                                                      uint64_t seed) const {
+  return to_rgb_videos(sample_videos(captions, seed).samples);
+}
+
+CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std::string>& captions,
+                                                           uint64_t seed) const {
+  State& s = *state_;
   diffusion::SampleOptions options = s.options;
   options.seed = seed;
   std::unique_ptr<ProgressReporter> progress;  // made at the first step, which knows the total
@@ -177,13 +284,17 @@ CheckpointSampler::Videos CheckpointSampler::sample_videos(const std::vector<std
     }
     progress->advance(done - progress->done());
   };
-  const auto tokens = diffusion::sample(s.dit, *s.diffusion, torch::stack(ids), s.grid, options);
+  const torch::Tensor condition = s.text_encoder
+                                      ? s.text_encoder->encode_batch(captions)  // (N, Lc, E)
+                                      : caption_ids(captions, s.config.model.caption_length);
+  const auto tokens = diffusion::sample(s.dit, *s.diffusion, condition, s.grid, options);
   const auto noise = diffusion::initial_noise({tokens.size(0), tokens.size(1), tokens.size(2)},
                                               seed);  // what `sample` started from
   const int64_t channels = s.config.model.channels;
-  return {model::unpatchify(noise, s.grid, s.patch, channels),
-          model::unpatchify(tokens, s.grid, s.patch, channels), options.method, options.steps,
-          options.guidance_scale};
+  auto samples = model::unpatchify(tokens, s.grid, s.patch, channels);  // (N, C, T, H, W)
+  if (s.vae) samples = s.vae->decode(samples, s.pixels);                // (N, 3, T, H, W) pixels
+  return {model::unpatchify(noise, s.grid, s.patch, channels), samples, options.method,
+          options.steps, options.guidance_scale};
 }
 
 WrittenSamples write_samples(const SampleRequest& request) {
@@ -198,7 +309,8 @@ WrittenSamples write_samples(const SampleRequest& request) {
     }
   }
   const CheckpointSampler sampler(request);
-  check_sample_memory(request, estimate_sample_memory_bytes(request, sampler.config()),
+  const SampleRequest sized = sampler.model_sized(request);
+  check_sample_memory(sized, estimate_sample_memory_bytes(sized, sampler.config()),
                       available_memory_bytes());
   const CheckpointSampler::Videos sampled =
       sampler.sample_videos(request.captions, static_cast<uint64_t>(request.seed));

@@ -35,6 +35,13 @@ struct SampleRequest {
   SampleFormats formats;  // the files of each sample
   int fps = 8;            // frames per second of the GIF and MP4
   int upscale = 4;        // nearest-neighbour upscaling of every image written
+  // A latent model's VAE (model.space = "latent"): frames and size above are the decoded video's,
+  // the model samples the latent size the VAE encodes them to. Refused for a pixel model.
+  std::string vae;
+  // A model conditioned on caption embeddings (model.condition = "embeddings"): the text encoder
+  // and tokenizer files that encode the captions, as at pack time. Refused for an ids model.
+  std::string text_encoder;
+  std::string tokenizer;
   // Non-empty: also write the samples before 8-bit quantization and the noise they started from,
   // as float32 safetensors: "samples" and "noise" (N, C, T, H, W), metadata format=vdit-samples,
   // captions (JSON list), seed, method, steps, guidance_scale, checkpoint, step.
@@ -69,8 +76,11 @@ WrittenSamples write_samples(const SampleRequest& request);
 // request's captions, seed and output fields are not used.
 class CheckpointSampler {
  public:
-  // InputError for a missing checkpoint, a non-RGB model, or frames/size/steps the model cannot
-  // take (check_sample_against_model); the flags themselves are the caller's to check.
+  // InputError for a missing checkpoint, a latent model without a VAE (or a pixel model with
+  // one), an embeddings model without a text encoder, or frames/size/steps the model cannot take
+  // (check_sample_against_model); the flags themselves are the caller's to check. A VAE or text
+  // encoder whose checksum differs from the one the model's shards were packed with (recorded in
+  // its config) is a warning on stdout naming both.
   explicit CheckpointSampler(const SampleRequest& request);
   ~CheckpointSampler();
   CheckpointSampler(CheckpointSampler&&) noexcept;
@@ -80,13 +90,18 @@ class CheckpointSampler {
   int64_t stage() const;  // the curriculum stage the checkpoint was saved in
   const std::string& checkpoint_path() const;
   const RunConfig& config() const;  // the checkpoint's, resolved
+  // The request with frames and size replaced by what the model itself samples (the latent clip
+  // for a latent model, the request unchanged for a pixel model): for memory estimates.
+  SampleRequest model_sized(const SampleRequest& request) const;
   // One RGB video [T, H, W, 3] per caption, the noise drawn from `seed` for the whole batch.
   std::vector<data::RgbVideo> sample(const std::vector<std::string>& captions, uint64_t seed) const;
 
+  struct State;  // public so that the sampler's helpers in its .cpp can take it
   // The same samples before 8-bit quantization, with the noise they started from.
   struct Videos {
-    torch::Tensor noise;    // (N, C, T, H, W) float32: x_T, unpatchified
-    torch::Tensor samples;  // (N, C, T, H, W) float32: the sampler's output, in [-1, 1]
+    torch::Tensor noise;    // (N, C, T, H, W) float32: x_T, unpatchified (latents for a VAE model)
+    torch::Tensor samples;  // (N, C, T, H, W) float32: the sampler's output, in [-1, 1] (a latent
+                            // model's decoded by its VAE: 3 channels at the requested size)
     std::string method;     // the settings they were sampled with: "ddim" or "ddpm"
     int64_t steps = 0;
     double guidance_scale = 1.0;
@@ -94,7 +109,6 @@ class CheckpointSampler {
   Videos sample_videos(const std::vector<std::string>& captions, uint64_t seed) const;
 
  private:
-  struct State;
   std::unique_ptr<State> state_;
 };
 

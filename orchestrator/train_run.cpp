@@ -161,10 +161,19 @@ std::vector<std::string> broadcast_shards(std::vector<std::string> shards, int w
 }
 
 // The coordinator's pre-flight: every stage against the data and the mesh; all problems at once.
-void check_before_training(const RunConfig& config, const std::vector<std::string>& shards) {
+// Records in `config` (and the run's config.toml) the VAE and text encoder the shards were packed
+// with, so that every checkpoint names them.
+void check_before_training(RunConfig& config, const std::vector<std::string>& shards,
+                           const RunDirectory& run) {
   const PreflightReport report = run_preflight(config, shards);
   if (!report.ok()) throw InputError(report.describe_problems());
   for (const std::string& stage : report.stages) log_info("pre-flight: {}", stage);
+  if (config.model.vae_checksum != report.vae_checksum ||
+      config.model.text_encoder_checksum != report.text_encoder_checksum) {
+    config.model.vae_checksum = report.vae_checksum;
+    config.model.text_encoder_checksum = report.text_encoder_checksum;
+    run.write_config(config);
+  }
 }
 
 void print_check_passed(const RunConfig& config) {
@@ -175,12 +184,12 @@ void print_check_passed(const RunConfig& config) {
 }
 
 int run_single_process(const TrainRequest& request, const StopSignals& signals) {
-  const ResolvedRun resolved = resolve_run(request, 1);
-  const RunConfig& config = resolved.config;
+  ResolvedRun resolved = resolve_run(request, 1);
+  RunConfig& config = resolved.config;
   const RunDirectory run(request.run_dir);
   run.write_config(config);
   const std::vector<std::string> shards = resolve_shards(config, request, run);
-  check_before_training(config, shards);
+  check_before_training(config, shards, run);
   if (request.check_only) {
     print_check_passed(config);
     return kExitOk;
@@ -208,7 +217,9 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
   // 1. Every rank reads and checks the same config and mesh.
   std::optional<ResolvedRun> resolved;
   if (const int code = agree([&] { resolved = resolve_run(request, workers); })) return code;
-  const RunConfig& config = resolved->config;
+  // Rank 0 records the shards' VAE / text encoder checksums in its copy (see
+  // check_before_training); workers never read those fields.
+  RunConfig& config = resolved->config;
   const parallel::ParallelDims& dims = resolved->dims;
   // 2. The coordinator prepares the run folder and the data and runs the pre-flight.
   std::vector<std::string> shards;
@@ -218,7 +229,7 @@ int run_mpi(const TrainRequest& request, const StopSignals& signals) {
         run.emplace(request.run_dir);
         run->write_config(config);
         shards = resolve_shards(config, request, *run);
-        check_before_training(config, shards);
+        check_before_training(config, shards, *run);
       })) {
     return code;
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -12,6 +14,7 @@
 #include "data/shard_reader.h"
 #include "data/video_decoder.h"
 #include "tests/data/media_test_utils.h"
+#include "tests/data/shard_test_utils.h"
 
 namespace vdit::data {
 namespace {
@@ -174,6 +177,116 @@ TEST(VideoPacker, RejectsBucketsThatDoNotDivideIntoPatchesBeforeDecoding) {
   options.resolutions = {{32, 32}};
   options.fps = 0;
   EXPECT_THROW(pack_videos(options), InputError);
+}
+
+// Test doubles for the networks: 2x2 average pooling of red and green (x 2, the "scaling
+// factor"), and captions embedded as their length plus the position.
+class PoolingEncoder final : public ClipEncoder {
+ public:
+  int64_t channels() const override { return 2; }
+  double scaling_factor() const override { return 2.0; }
+  std::string checksum() const override { return "crc32:p001e000-1"; }
+  BucketShape latent_shape(const BucketShape& pixels) const override {
+    if (pixels.height % 2 != 0 || pixels.width % 2 != 0) throw InputError("odd clip size");
+    return {pixels.frames, pixels.height / 2, pixels.width / 2};
+  }
+  std::vector<float> encode(const std::vector<uint8_t>& rgb,
+                            const BucketShape& pixels) const override {
+    const BucketShape latent = latent_shape(pixels);
+    std::vector<float> out;  // [T, H/2, W/2, 2]
+    for (int64_t t = 0; t < latent.frames; ++t) {
+      for (int64_t y = 0; y < latent.height; ++y) {
+        for (int64_t x = 0; x < latent.width; ++x) {
+          for (int64_t c = 0; c < 2; ++c) {
+            float sum = 0;
+            for (int64_t dy = 0; dy < 2; ++dy) {
+              for (int64_t dx = 0; dx < 2; ++dx) {
+                sum += rgb[static_cast<size_t>(
+                    ((t * pixels.height + 2 * y + dy) * pixels.width + 2 * x + dx) * 3 + c)];
+              }
+            }
+            out.push_back(static_cast<float>(scaling_factor()) * sum / (4 * 255.0f));
+          }
+        }
+      }
+    }
+    return out;
+  }
+};
+
+class LengthEncoder final : public CaptionEncoder {
+ public:
+  int64_t length() const override { return 3; }
+  int64_t dim() const override { return 2; }
+  std::string checksum() const override { return "crc32:7e7e7e7e-2"; }
+  std::vector<float> encode(const std::string& caption) const override {
+    std::vector<float> out;
+    for (int i = 0; i < 6; ++i) out.push_back(static_cast<float>(caption.size()) + i);
+    return out;
+  }
+};
+
+TEST(VideoPacker, WritesLatentShardsWithCaptionEmbeddingsThroughTheEncoders) {
+  ScratchDir dir("video-packer-latent");
+  run_ffmpeg("-f lavfi -i testsrc=size=64x48:rate=8:duration=1 -c:v ffv1 " + dir.file("v.mkv"));
+  std::ofstream(dir.file("v.txt")) << "a test pattern\n";
+  const PoolingEncoder vae;
+  const LengthEncoder text;
+  PackOptions options;
+  options.videos = {dir.file("v.mkv")};
+  options.out_dir = dir.file("shards");
+  options.clip_frames = {1, 4};
+  options.resolutions = {{16, 16}};
+  options.clip_encoder = &vae;
+  options.caption_encoder = &text;
+  const PackSummary summary = pack_videos(options);
+  const BucketShape latent{4, 8, 8};
+  EXPECT_EQ(summary.clips_per_bucket,
+            (std::map<BucketShape, int64_t>{{{1, 8, 8}, 8}, {latent, 2}}));
+  EXPECT_EQ(summary.latent_buckets.at(BucketShape{4, 16, 16}), latent);
+  const std::string text_summary = format_pack_summary(summary);
+  EXPECT_NE(text_summary.find("4x16x16 -> 4x8x8"), std::string::npos) << text_summary;
+  EXPECT_NE(text_summary.find("crc32:p001e000-1"), std::string::npos) << text_summary;
+
+  ShardReader reader = ShardReader::open(summary.shards.at(0));
+  const ShardHeader& header = reader.info().header;
+  EXPECT_EQ(header.space, TokenSpace::kLatent);
+  EXPECT_EQ(header.channels, 2);
+  EXPECT_EQ(header.vae_checksum, "crc32:p001e000-1");
+  EXPECT_EQ(header.vae_scaling_factor, 2.0);
+  EXPECT_EQ(header.text_encoder_checksum, "crc32:7e7e7e7e-2");
+
+  DecodeOptions decode;
+  decode.fps = 8;
+  decode.height = 16;
+  decode.width = 16;
+  decode.max_frames = 4;
+  const RgbVideo frames = decode_video(dir.file("v.mkv"), decode);
+  const std::vector<float> expected = vae.encode(frames.pixels, BucketShape{4, 16, 16});
+  const std::vector<float> stored =
+      unpatchify_hwc(reader.read_tokens(latent, 0), latent, 2, options.patch);
+  ASSERT_EQ(stored.size(), expected.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_NEAR(stored[i], expected[i], 2e-3) << i;  // stored as float16
+  }
+  std::vector<float> emb(6);
+  reader.read_caption_emb(latent, 0, emb.data());
+  EXPECT_EQ(emb, text.encode("a test pattern"));
+  EXPECT_EQ(CaptionTokenizer().decode(reader.read_caption_ids(latent, 0)), "a test pattern");
+}
+
+TEST(VideoPacker, RejectsLatentBucketsThatDoNotDivideIntoPatchesBeforeDecoding) {
+  ScratchDir dir("video-packer-latent-invalid");
+  const PoolingEncoder vae;
+  PackOptions options;
+  options.videos = {dir.file("never-opened.mp4")};
+  options.out_dir = dir.file("shards");
+  options.resolutions = {{24, 24}};  // latents 12x12: no whole 8x8 patches
+  options.patch = PatchSize{1, 8};
+  options.clip_encoder = &vae;
+  shard_test::expect_input_error([&] { pack_videos(options); },
+                                 {"clips 1x24x24 encode to latents 1x12x12"});
+  EXPECT_FALSE(std::filesystem::exists(dir.file("shards")));
 }
 
 TEST(VideoPacker, ParsesResolutions) {
