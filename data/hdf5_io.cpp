@@ -59,13 +59,9 @@ bool is_int32(hid_t type) {
          H5Tget_sign(type) == H5T_SGN_2;
 }
 
-bool is_float16(hid_t type) {
-  return H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 2;
-}
+bool is_float16(hid_t type) { return H5Tget_class(type) == H5T_FLOAT && H5Tget_size(type) == 2; }
 
-bool is_string(hid_t type) {
-  return H5Tget_class(type) == H5T_STRING;
-}
+bool is_string(hid_t type) { return H5Tget_class(type) == H5T_STRING; }
 
 std::vector<hsize_t> dataspace_dims(hid_t space) {
   const int rank = H5_CHECK(H5Sget_simple_extent_ndims(space), "reading a dataspace rank");
@@ -121,22 +117,36 @@ void write_double_attribute(hid_t object, const char* name, double value) {
 
 namespace {
 
-std::optional<H5Handle> open_attribute(hid_t object, const char* name, const std::string& where) {
-  const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
+// An attribute opened for reading, with its stored type and shape.
+struct OpenAttribute {
+  std::string context;  // for error messages
+  H5Handle attribute;
+  H5Handle file_type;
+  H5Handle space;
+};
+
+std::optional<OpenAttribute> open_attribute(hid_t object, const char* name,
+                                            const std::string& where) {
+  std::string context = fmt::format("{}: reading attribute '{}'", where, name);
   if (H5_CHECK_INPUT(H5Aexists(object, name), context) == 0) return std::nullopt;
-  return H5Handle(H5_CHECK_INPUT(H5Aopen(object, name, H5P_DEFAULT), context), H5Kind::kAttribute);
+  H5Handle attribute(H5_CHECK_INPUT(H5Aopen(object, name, H5P_DEFAULT), context),
+                     H5Kind::kAttribute);
+  H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute.get()), context), H5Kind::kDatatype);
+  H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute.get()), context), H5Kind::kDataspace);
+  return OpenAttribute{std::move(context), std::move(attribute), std::move(file_type),
+                       std::move(space)};
 }
 
 }  // namespace
 
 std::optional<std::string> read_string_attribute(hid_t object, const char* name,
                                                  const std::string& where) {
-  const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
-  const std::optional<H5Handle> attribute = open_attribute(object, name, where);
-  if (!attribute) return std::nullopt;
-  const H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute->get()), context),
-                           H5Kind::kDatatype);
-  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
+  const std::optional<OpenAttribute> opened = open_attribute(object, name, where);
+  if (!opened) return std::nullopt;
+  const std::string& context = opened->context;
+  const H5Handle& attribute = opened->attribute;
+  const H5Handle& file_type = opened->file_type;
+  const H5Handle& space = opened->space;
   if (!is_string(file_type.get()) ||
       H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context) != 1) {
     throw InputError(fmt::format("{}: attribute '{}' is {} with shape {}, expected one string",
@@ -146,7 +156,7 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
   if (H5_CHECK_INPUT(H5Tis_variable_str(file_type.get()), context) > 0) {
     const H5Handle memory_type = make_string_type();
     char* text = nullptr;
-    H5_CHECK_INPUT(H5Aread(attribute->get(), memory_type.get(), &text), context);
+    H5_CHECK_INPUT(H5Aread(attribute.get(), memory_type.get(), &text), context);
     std::string value = text != nullptr ? text : "";
     H5free_memory(text);
     return value;
@@ -157,39 +167,39 @@ std::optional<std::string> read_string_attribute(hid_t object, const char* name,
   H5Handle memory_type(H5_CHECK_INPUT(H5Tcopy(H5T_C_S1), context), H5Kind::kDatatype);
   H5_CHECK_INPUT(H5Tset_size(memory_type.get(), size), context);
   H5_CHECK_INPUT(H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD), context);
-  H5_CHECK_INPUT(H5Aread(attribute->get(), memory_type.get(), value.data()), context);
+  H5_CHECK_INPUT(H5Aread(attribute.get(), memory_type.get(), value.data()), context);
   value.erase(value.find_last_not_of('\0') + 1);
   return value;
 }
 
 std::optional<std::vector<int64_t>> read_int_attributes(hid_t object, const char* name,
                                                         const std::string& where) {
-  const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
-  const std::optional<H5Handle> attribute = open_attribute(object, name, where);
-  if (!attribute) return std::nullopt;
-  const H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute->get()), context),
-                           H5Kind::kDatatype);
+  const std::optional<OpenAttribute> opened = open_attribute(object, name, where);
+  if (!opened) return std::nullopt;
+  const std::string& context = opened->context;
+  const H5Handle& attribute = opened->attribute;
+  const H5Handle& file_type = opened->file_type;
+  const H5Handle& space = opened->space;
   if (H5Tget_class(file_type.get()) != H5T_INTEGER) {
     throw InputError(fmt::format("{}: attribute '{}' has dtype {}, expected an integer", where,
                                  name, describe_dtype(file_type.get())));
   }
-  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
   const hssize_t count = H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context);
   std::vector<int64_t> values(static_cast<size_t>(count));
   if (count > 0) {
-    H5_CHECK_INPUT(H5Aread(attribute->get(), H5T_NATIVE_INT64, values.data()), context);
+    H5_CHECK_INPUT(H5Aread(attribute.get(), H5T_NATIVE_INT64, values.data()), context);
   }
   return values;
 }
 
 std::optional<double> read_double_attribute(hid_t object, const char* name,
                                             const std::string& where) {
-  const std::string context = fmt::format("{}: reading attribute '{}'", where, name);
-  const std::optional<H5Handle> attribute = open_attribute(object, name, where);
-  if (!attribute) return std::nullopt;
-  const H5Handle file_type(H5_CHECK_INPUT(H5Aget_type(attribute->get()), context),
-                           H5Kind::kDatatype);
-  const H5Handle space(H5_CHECK_INPUT(H5Aget_space(attribute->get()), context), H5Kind::kDataspace);
+  const std::optional<OpenAttribute> opened = open_attribute(object, name, where);
+  if (!opened) return std::nullopt;
+  const std::string& context = opened->context;
+  const H5Handle& attribute = opened->attribute;
+  const H5Handle& file_type = opened->file_type;
+  const H5Handle& space = opened->space;
   const H5T_class_t type_class = H5Tget_class(file_type.get());
   if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) ||
       H5_CHECK_INPUT(H5Sget_simple_extent_npoints(space.get()), context) != 1) {
@@ -198,7 +208,7 @@ std::optional<double> read_double_attribute(hid_t object, const char* name,
                                  describe_dims(dataspace_dims(space.get()))));
   }
   double value = 0;
-  H5_CHECK_INPUT(H5Aread(attribute->get(), H5T_NATIVE_DOUBLE, &value), context);
+  H5_CHECK_INPUT(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), context);
   return value;
 }
 

@@ -41,14 +41,16 @@ LatentAutoencoder LatentAutoencoder::load(const std::string& path) {
   const torch::jit::Module& module = autoencoder.file_.module;
   if (module.hasattr("scaling_factor")) {
     const c10::IValue factor = module.attr("scaling_factor");
-    const double value =
-        factor.isDouble() ? factor.toDouble() : (factor.isInt() ? factor.toInt() : -1.0);
-    if (!(value > 0) || !std::isfinite(value)) {
-      throw InputError(fmt::format(
+    const auto refuse = [&](const std::string& found) {
+      return InputError(fmt::format(
           "{}: attribute scaling_factor is {}, expected a positive number (the factor latents "
           "are multiplied by)",
-          path, factor.isDouble() || factor.isInt() ? fmt::format("{}", value) : factor.tagKind()));
-    }
+          path, found));
+    };
+    if (!factor.isDouble() && !factor.isInt()) throw refuse(factor.tagKind());
+    const double value =
+        factor.isDouble() ? factor.toDouble() : static_cast<double>(factor.toInt());
+    if (!(value > 0) || !std::isfinite(value)) throw refuse(fmt::format("{}", value));
     autoencoder.scaling_factor_ = value;
   }
   return autoencoder;

@@ -14,10 +14,10 @@ namespace vdit::parallel {
 
 struct OverlappedGradientReducer::State {
   struct Bucket {
-    torch::Tensor buffer;             // flat; every member's gradient is a view into it
-    std::vector<size_t> members;      // parameter indices, in the order they lie in the buffer
-    int owner = -1;                   // sharded: the rank that receives the sum; else -1
-    int64_t waiting = 0;              // members still expecting contributions this backward
+    torch::Tensor buffer;         // flat; every member's gradient is a view into it
+    std::vector<size_t> members;  // parameter indices, in the order they lie in the buffer
+    int owner = -1;               // sharded: the rank that receives the sum; else -1
+    int64_t waiting = 0;          // members still expecting contributions this backward
     std::unique_ptr<PendingCollective> pending;  // set once started
   };
 
@@ -55,6 +55,12 @@ struct OverlappedGradientReducer::State {
                                       : communicator.start_reduce_sum(bucket.buffer, bucket.owner);
   }
 
+  // Parameter `parameter`'s elements in `flat` (its bucket's buffer, or a copy of its layout).
+  torch::Tensor view_in(const torch::Tensor& flat, const torch::Tensor& parameter,
+                        size_t index) const {
+    return flat.narrow(0, offset_of[index], parameter.numel()).view_as(parameter);
+  }
+
   // Non-blocking collectives over MPI advance only inside MPI calls: test the oldest unfinished.
   void progress() {
     while (next_to_finish < next_to_start && buckets[next_to_finish].pending->test()) {
@@ -64,10 +70,10 @@ struct OverlappedGradientReducer::State {
 
   Communicator communicator;
   std::vector<Bucket> buckets;
-  std::vector<size_t> bucket_of;  // per parameter
+  std::vector<size_t> bucket_of;   // per parameter
   std::vector<int64_t> offset_of;  // per parameter: first element in its bucket's buffer
   std::map<int64_t, std::vector<int64_t>> expected_by_graph;  // contributions per parameter
-  std::vector<int64_t> fires;     // contributions per parameter in this backward
+  std::vector<int64_t> fires;                      // contributions per parameter in this backward
   const std::vector<int64_t>* expected = nullptr;  // null during a graph's first backward
   int64_t graph_key = 0;
   bool armed = false;
@@ -100,8 +106,8 @@ namespace {
 void check_owners(const std::vector<int>& owners, size_t parameters, int ranks) {
   if (owners.empty()) return;
   if (owners.size() != parameters) {
-    throw RuntimeError(fmt::format("gradient reduction: {} owners for {} parameters",
-                                   owners.size(), parameters));
+    throw RuntimeError(
+        fmt::format("gradient reduction: {} owners for {} parameters", owners.size(), parameters));
   }
   for (size_t i = owners.size(); i-- > 0;) {
     const int before = i + 1 < owners.size() ? owners[i + 1] : 0;
@@ -118,8 +124,7 @@ void check_owners(const std::vector<int>& owners, size_t parameters, int ranks) 
 
 OverlappedGradientReducer::OverlappedGradientReducer(Communicator communicator,
                                                      const std::vector<torch::Tensor>& parameters,
-                                                     std::vector<int> owners,
-                                                     int64_t bucket_bytes)
+                                                     std::vector<int> owners, int64_t bucket_bytes)
     : state_(std::make_shared<State>(std::move(communicator))), parameters_(parameters) {
   if (bucket_bytes < 1) {
     throw RuntimeError(fmt::format("bucket size must be positive, got {} bytes", bucket_bytes));
@@ -138,12 +143,14 @@ OverlappedGradientReducer::OverlappedGradientReducer(Communicator communicator,
       throw RuntimeError(fmt::format("gradient reduction: parameter {} does not require grad", i));
     }
     const int64_t bytes = parameter.numel() * parameter.element_size();
-    const bool joins_last =
-        !state.buckets.empty() && used_bytes + bytes <= bucket_bytes &&
-        parameters_[state.buckets.back().members.back()].scalar_type() ==
-            parameter.scalar_type() &&
-        parameters_[state.buckets.back().members.back()].device() == parameter.device() &&
-        (owners.empty() || state.buckets.back().owner == owners[i]);
+    bool joins_last = !state.buckets.empty() && used_bytes + bytes <= bucket_bytes;
+    if (joins_last) {
+      const State::Bucket& last = state.buckets.back();
+      const torch::Tensor& neighbour = parameters_[last.members.back()];
+      joins_last = neighbour.scalar_type() == parameter.scalar_type() &&
+                   neighbour.device() == parameter.device() &&
+                   (owners.empty() || last.owner == owners[i]);
+    }
     if (!joins_last) {
       state.buckets.emplace_back();
       state.buckets.back().owner = owners.empty() ? -1 : owners[i];
@@ -178,12 +185,9 @@ void OverlappedGradientReducer::zero_grad() {
   torch::NoGradGuard no_grad;
   for (State::Bucket& bucket : state.buckets) bucket.buffer.zero_();
   for (size_t i = 0; i < parameters_.size(); ++i) {
-    const torch::Tensor& buffer = state.buckets[state.bucket_of[i]].buffer;
-    torch::Tensor& grad = parameters_[i].mutable_grad();
-    const void* home = static_cast<const char*>(buffer.data_ptr()) +
-                       state.offset_of[i] * buffer.element_size();
-    if (grad.defined() && grad.data_ptr() == home) continue;
-    grad = buffer.narrow(0, state.offset_of[i], parameters_[i].numel()).view_as(parameters_[i]);
+    if (in_bucket(i)) continue;
+    parameters_[i].mutable_grad() =
+        state.view_in(state.buckets[state.bucket_of[i]].buffer, parameters_[i], i);
   }
 }
 
@@ -222,10 +226,7 @@ void OverlappedGradientReducer::finish() {
   state.armed = false;
   if (state.expected == nullptr) state.expected_by_graph[state.graph_key] = state.fires;
   for (size_t i = 0; i < parameters_.size(); ++i) {
-    const torch::Tensor& buffer = state.buckets[state.bucket_of[i]].buffer;
-    const void* home = static_cast<const char*>(buffer.data_ptr()) +
-                       state.offset_of[i] * buffer.element_size();
-    if (parameters_[i].grad().data_ptr() != home) {
+    if (!in_bucket(i)) {
       throw RuntimeError(fmt::format(
           "gradient reduction: the gradient of parameter {} no longer lies in its bucket (was it "
           "set to none or replaced after zero_grad()?)",
@@ -259,9 +260,7 @@ void OverlappedGradientReducer::gather_parameters() {
     if (bucket.owner == rank) {
       sent[b] = torch::empty_like(bucket.buffer);
       for (const size_t member : bucket.members) {
-        sent[b].narrow(0, state.offset_of[member], parameters_[member].numel())
-            .view_as(parameters_[member])
-            .copy_(parameters_[member]);
+        state.view_in(sent[b], parameters_[member], member).copy_(parameters_[member]);
       }
     }
     bucket.pending = state.communicator.start_broadcast(sent[b], bucket.owner);
@@ -271,11 +270,17 @@ void OverlappedGradientReducer::gather_parameters() {
     bucket.pending->wait();
     if (bucket.owner == rank) continue;
     for (const size_t member : bucket.members) {
-      parameters_[member].copy_(
-          sent[b].narrow(0, state.offset_of[member], parameters_[member].numel())
-              .view_as(parameters_[member]));
+      parameters_[member].copy_(state.view_in(sent[b], parameters_[member], member));
     }
   }
+}
+
+bool OverlappedGradientReducer::in_bucket(size_t index) const {
+  const State& state = *state_;
+  const torch::Tensor& grad = parameters_[index].grad();
+  const torch::Tensor& buffer = state.buckets[state.bucket_of[index]].buffer;
+  return grad.defined() && grad.data_ptr() == static_cast<const char*>(buffer.data_ptr()) +
+                                                  state.offset_of[index] * buffer.element_size();
 }
 
 size_t OverlappedGradientReducer::bucket_count() const { return state_->buckets.size(); }

@@ -73,6 +73,9 @@ class OverlappedGradientReducer {
   struct State;
   class ReadyHook;
 
+  // Whether parameter `index`'s gradient is still its view into its bucket.
+  bool in_bucket(size_t index) const;
+
   std::shared_ptr<State> state_;  // hooks hold it weakly
   std::vector<torch::Tensor> parameters_;
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;  // keeps the hooked nodes

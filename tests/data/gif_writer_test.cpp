@@ -90,6 +90,7 @@ TEST(GifWriter, MapsEachPixelToItsNearestPaletteColourWhenTheClipHasMoreColours)
   for (size_t i = 0; i < decoded.size(); i += 3) {
     palette.emplace(decoded[i], decoded[i + 1], decoded[i + 2]);
   }
+  // Across all frames: one palette for the clip (per-frame palettes could give more colours).
   EXPECT_LE(palette.size(), 256u);
   EXPECT_GE(palette.size(), 200u);  // a real palette, not a few grey levels
   for (size_t i = 0; i < decoded.size(); i += 3) {
